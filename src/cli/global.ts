@@ -1,0 +1,38 @@
+import type { Options } from 'yargs';
+import { openContext, type Context } from '../context.js';
+import { askHidden } from './prompt.js';
+
+/** Options every command accepts. */
+export interface GlobalArgs {
+  home?: string;
+  db?: string;
+  company?: string;
+  json?: boolean;
+}
+
+export const globalOptions: Record<keyof GlobalArgs, Options> = {
+  home: { type: 'string', describe: 'State folder (default: $MTDVAT_HOME or $XDG_DATA_HOME/mtdvat)', global: true },
+  db: { type: 'string', describe: 'Database file (default: <home>/mtdvat.db)', global: true },
+  company: { type: 'string', describe: 'Legal entity (company) the setup belongs to (default: DAT)', global: true },
+  json: { type: 'boolean', describe: 'Machine-readable result on stdout', default: false, global: true },
+};
+
+/** Opens the store for a command; the passphrase prompt is only offered on a terminal. */
+export function contextFrom(argv: GlobalArgs): Context {
+  return openContext({
+    home: argv.home,
+    db: argv.db,
+    company: argv.company,
+    askPassphrase: process.stdin.isTTY ? () => askHidden('Passphrase for the mtdvat key: ') : undefined,
+  });
+}
+
+/** Runs `fn` with an open context and always closes it. */
+export async function withContext<T>(argv: GlobalArgs, fn: (ctx: Context) => Promise<T> | T): Promise<T> {
+  const ctx = contextFrom(argv);
+  try {
+    return await fn(ctx);
+  } finally {
+    ctx.close();
+  }
+}

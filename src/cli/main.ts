@@ -1,0 +1,50 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { commands } from './commands/index.js';
+import { globalOptions } from './global.js';
+import { ExitError, MtdvatError, UsageError, describeLocation } from '../errors.js';
+
+/** The one place that turns outcomes into exit codes: 0 ok, 1 failed, 2 usage. */
+export async function main(args: string[]): Promise<number> {
+  const wantsJson = args.includes('--json');
+  const cli = yargs(args)
+    .scriptName('mtdvat')
+    .usage('$0 <command> [options]\n\nUK Making Tax Digital VAT: import the D365 Electronic messages setup, verify it, authorize with HMRC, file VAT returns.')
+    .options(globalOptions)
+    .command(commands)
+    .demandCommand(1, 'Name a command (see the list above).')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((message, error) => {
+      if (error) throw error;
+      throw new UsageError(message);
+    });
+  try {
+    await cli.parseAsync();
+    return 0;
+  } catch (error) {
+    if (error instanceof ExitError) return error.exitCode;
+    if (error instanceof MtdvatError) {
+      const where = describeLocation(error.location);
+      process.stderr.write(`mtdvat: ${error.message}${where}\n`);
+      if (error instanceof UsageError) process.stderr.write('Run `mtdvat --help` for usage.\n');
+      if (wantsJson) {
+        process.stdout.write(
+          JSON.stringify({ ok: false, error: { type: error.name, message: error.message, ...error.location } }, null, 2) + '\n',
+        );
+      }
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`mtdvat: internal error: ${message}\n`);
+    if (process.env.MTDVAT_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return 1;
+  }
+}
+
+process.umask(0o077); // every file we create (db, WAL, key, reports) is private to the user
+process.exitCode = await main(hideBin(process.argv));

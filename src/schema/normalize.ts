@@ -1,0 +1,57 @@
+import type { FieldSpec } from './types.js';
+
+const YES = new Set(['yes', 'true', '1']);
+const NO = new Set(['no', 'false', '0', '']);
+const GUID = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
+
+/**
+ * Turns a value as it came from a file into its canonical stored form, or returns an error message.
+ * Canonical forms: NoYes → `Yes`/`No`; enum → its symbol; int → decimal digits; date → `YYYY-MM-DD`
+ * (D365 writes `2011-01-31 00:00:00`); GUID → `{UPPER}`. Empty stays empty.
+ */
+export function normalizeValue(field: FieldSpec, raw: string): { value: string } | { error: string } {
+  const value = field.type === 'string' || field.secret ? raw : raw.trim();
+  if (value === '') {
+    if (field.required) return { error: `is required but empty` };
+    return { value: field.type === 'noyes' ? 'No' : (field.default ?? '') };
+  }
+  if (field.maxLength !== undefined && [...value].length > field.maxLength) {
+    return { error: `is ${[...value].length} characters long; at most ${field.maxLength} are allowed` };
+  }
+  switch (field.type) {
+    case 'string':
+      return { value };
+    case 'url':
+      return /^[a-z][a-z0-9+.-]*:/i.test(value) ? { value } : { error: `"${value}" is not an absolute URL` };
+    case 'noyes': {
+      const lower = value.toLowerCase();
+      if (YES.has(lower)) return { value: 'Yes' };
+      if (NO.has(lower)) return { value: 'No' };
+      return { error: `"${value}" is not Yes or No` };
+    }
+    case 'int': {
+      if (!/^[+-]?\d+$/.test(value)) return { error: `"${value}" is not a whole number` };
+      const n = Number(value);
+      if ((field.min !== undefined && n < field.min) || (field.max !== undefined && n > field.max)) {
+        return { error: `${value} is outside ${field.min ?? '-∞'}..${field.max ?? '∞'}` };
+      }
+      return { value: String(n) };
+    }
+    case 'enum': {
+      const lower = value.toLowerCase();
+      const symbol =
+        field.values?.find((v) => v.toLowerCase() === lower) ??
+        Object.entries(field.aliases ?? {}).find(([alias]) => alias.toLowerCase() === lower)?.[1];
+      return symbol ? { value: symbol } : { error: `"${value}" is not one of ${field.values?.join(', ')}` };
+    }
+    case 'date': {
+      const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]00:00:00(?:\.0+)?Z?)?$/.exec(value);
+      if (!m) return { error: `"${value}" is not a date (YYYY-MM-DD)` };
+      const d = new Date(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`);
+      if (Number.isNaN(d.getTime()) || d.getUTCDate() !== Number(m[3])) return { error: `"${value}" is not a valid date` };
+      return { value: `${m[1]}-${m[2]}-${m[3]}` };
+    }
+    case 'guid':
+      return GUID.test(value) ? { value: `{${value.replace(/[{}]/g, '').toUpperCase()}}` } : { error: `"${value}" is not a GUID` };
+  }
+}
