@@ -1,0 +1,126 @@
+/**
+ * The imported WebApplication record, read as the client needs it: where HMRC is, how to authorize,
+ * and (only on demand, through the vault) the client credentials.
+ */
+import type { Context } from '../context.js';
+import { AuthError, NotFoundError, ValidationError } from '../errors.js';
+import { getRecord, listRecords, readSecret } from '../store/records.js';
+
+export const WEB_APP_ENTITY = 'WebApplication';
+
+export type WebAppKind = 'production' | 'sandbox' | 'local';
+
+export interface WebApp {
+  name: string;
+  baseUrl: string;
+  authorizationPath: string;
+  tokenPath: string;
+  redirectUrl: string;
+  accept: string;
+  contentType: string;
+  kind: WebAppKind;
+}
+
+export interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+export const DEFAULT_ACCEPT = 'application/vnd.hmrc.1.0+json';
+export const OOB_REDIRECT = 'urn:ietf:wg:oauth:2.0:oob';
+
+const PRODUCTION_HOSTS = new Set(['api.service.hmrc.gov.uk', 'www.tax.service.gov.uk']);
+const SANDBOX_HOSTS = new Set(['test-api.service.hmrc.gov.uk', 'test-www.tax.service.gov.uk']);
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** Classifies a base URL; anything that is neither HMRC nor loopback is refused (tokens must not leak). */
+export function kindOfBaseUrl(baseUrl: string, appName: string): WebAppKind {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new ValidationError(`web application "${appName}": base URL "${baseUrl}" is not a valid URL`);
+  }
+  const host = url.hostname.toLowerCase();
+  if (isLoopbackHost(host)) {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new ValidationError(`web application "${appName}": base URL must be http(s), not ${url.protocol}`);
+    }
+    return 'local';
+  }
+  if (url.protocol !== 'https:') {
+    throw new ValidationError(`web application "${appName}": base URL ${url.origin} must use https`);
+  }
+  if (PRODUCTION_HOSTS.has(host)) return 'production';
+  if (SANDBOX_HOSTS.has(host)) return 'sandbox';
+  throw new ValidationError(
+    `web application "${appName}": base URL host ${host} is not HMRC (api.service.hmrc.gov.uk, test-api.service.hmrc.gov.uk) or a loopback address`,
+  );
+}
+
+/** Finds the record by exact name, else case-insensitively; NotFoundError lists what exists. */
+function findRecord(ctx: Context, name: string): { key: string[]; data: Record<string, string> } {
+  const exact = getRecord(ctx.db, ctx.company, WEB_APP_ENTITY, [name]);
+  if (exact) return exact;
+  const all = listRecords(ctx.db, ctx.company, WEB_APP_ENTITY);
+  const matches = all.filter((r) => (r.key[0] ?? '').toLowerCase() === name.toLowerCase());
+  if (matches.length === 1) return matches[0];
+  const known = all.map((r) => `"${r.key[0]}"`).join(', ');
+  throw new NotFoundError(
+    known
+      ? `no web application "${name}" in company ${ctx.company}; known: ${known}`
+      : `no web application "${name}" in company ${ctx.company}: none are imported yet (run \`mtdvat import-package\`)`,
+  );
+}
+
+function joinUrl(base: string, path: string): string {
+  if (/^https?:\/\//i.test(path)) return path;
+  return base.replace(/\/+$/, '') + '/' + path.replace(/^\/+/, '');
+}
+
+export function loadWebApp(ctx: Context, name: string): WebApp {
+  const record = findRecord(ctx, name);
+  const d = record.data;
+  const appName = record.key[0] ?? name;
+  const baseUrl = (d.BASEURL ?? '').trim();
+  if (!baseUrl) throw new ValidationError(`web application "${appName}" has no base URL`);
+  const kind = kindOfBaseUrl(baseUrl, appName);
+  return {
+    name: appName,
+    baseUrl: baseUrl.replace(/\/+$/, ''),
+    authorizationPath: (d.AUTHORIZATIONURLPATH ?? '').trim() || '/oauth/authorize',
+    tokenPath: (d.TOKENURLPATH ?? '').trim() || '/oauth/token',
+    redirectUrl: (d.REDIRECTURL ?? '').trim() || OOB_REDIRECT,
+    accept: (d.ACCEPT ?? '').trim() || DEFAULT_ACCEPT,
+    contentType: (d.CONTENTTYPE ?? '').trim() || 'application/json',
+    kind,
+  };
+}
+
+/** Absolute URL of a path (or URL) on the web application's host. */
+export function appUrl(app: WebApp, pathOrUrl: string): string {
+  return joinUrl(app.baseUrl, pathOrUrl);
+}
+
+export function listWebAppNames(ctx: Context): string[] {
+  return listRecords(ctx.db, ctx.company, WEB_APP_ENTITY).map((r) => r.key[0] ?? '');
+}
+
+/** Decrypts the client ID and secret (opens the vault: libsodium loads here). */
+export async function loadClientCredentials(ctx: Context, app: WebApp): Promise<ClientCredentials> {
+  const vault = await ctx.vault();
+  const key = [app.name];
+  const clientId = readSecret(ctx.db, vault, ctx.company, WEB_APP_ENTITY, key, 'CLIENTID');
+  const clientSecret = readSecret(ctx.db, vault, ctx.company, WEB_APP_ENTITY, key, 'CLIENTSECRET');
+  const missing = [!clientId && 'client ID', !clientSecret && 'client secret'].filter(Boolean).join(' and ');
+  if (missing) {
+    throw new AuthError(
+      `web application "${app.name}" has no ${missing}: run \`mtdvat web-apps set-credentials "${app.name}"\``,
+    );
+  }
+  return { clientId: clientId!, clientSecret: clientSecret! };
+}
