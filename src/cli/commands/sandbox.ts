@@ -1,0 +1,79 @@
+import type { CommandModule } from 'yargs';
+import { MtdvatError, UsageError } from '../../errors.js';
+
+/**
+ * `mtdvat sandbox`: runs the local HMRC emulator (src/sandbox) in the foreground until SIGINT/SIGTERM,
+ * so users can try authorize → obligations → submit without HMRC credentials.
+ * Never prints secrets: the client secret and passwords are pointed to, not shown.
+ */
+interface SandboxArgs {
+  port?: number;
+  config?: string;
+  json?: boolean;
+}
+
+export const sandboxCommand: CommandModule<object, SandboxArgs> = {
+  command: 'sandbox',
+  describe: 'Run a local HMRC emulator (OAuth, VAT API, test users) on 127.0.0.1',
+  builder: (y) =>
+    y
+      .option('port', { type: 'number', describe: 'TCP port on 127.0.0.1 (0 = any free port; default 9797)' })
+      .option('config', { type: 'string', describe: 'JSON file with clients, testUsers and rateLimitPerSecond' })
+      .option('json', { type: 'boolean', describe: 'Print one JSON line with url, port, clientId and test users' }),
+  handler: async (argv) => {
+    // Loaded here, not at module load, so `mtdvat --help` stays fast.
+    const { startSandbox } = await import('../../sandbox/server.js');
+    const { DEFAULT_SANDBOX_CLIENT, DEFAULT_SANDBOX_PORT, DEFAULT_TEST_USER } = await import('../../sandbox/defaults.js');
+    const { loadSandboxConfig } = await import('../../sandbox/config.js');
+
+    const port = argv.port ?? DEFAULT_SANDBOX_PORT;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535 (got ${argv.port})`);
+    const options = argv.config ? loadSandboxConfig(argv.config) : {};
+    const clients = options.clients ?? [DEFAULT_SANDBOX_CLIENT];
+    const testUsers = options.testUsers ?? [DEFAULT_TEST_USER];
+
+    let sandbox;
+    try {
+      sandbox = await startSandbox({ ...options, port, clients, testUsers });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new MtdvatError(`port ${port} on 127.0.0.1 is already in use; choose another with --port`);
+      if (code === 'EACCES') throw new MtdvatError(`not allowed to listen on port ${port}; choose a port above 1023 with --port`);
+      throw e;
+    }
+
+    if (argv.json) {
+      process.stdout.write(
+        JSON.stringify({
+          url: sandbox.url,
+          port: sandbox.port,
+          clientId: clients[0].clientId,
+          testUsers: testUsers.map((u) => ({ userId: u.userId, vrn: u.vrn })),
+        }) + '\n',
+      );
+    } else {
+      const where = argv.config ? `your config file (${argv.config})` : 'src/sandbox/defaults.ts';
+      const lines = [
+        `Local HMRC sandbox (emulator, not HMRC) listening on ${sandbox.url}`,
+        `  client id:     ${clients[0].clientId}`,
+        `  client secret: see ${where}`,
+        ...testUsers.map((u) => `  test user:     ${u.userId} (VRN ${u.vrn}; password: see ${where})`),
+        `  authorize at:  ${sandbox.url}/oauth/authorize`,
+        'Press Ctrl+C to stop.',
+      ];
+      process.stdout.write(lines.join('\n') + '\n');
+    }
+
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    await sandbox.close();
+    if (!argv.json) process.stderr.write('Sandbox stopped.\n');
+  },
+};
