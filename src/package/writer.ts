@@ -250,7 +250,11 @@ async function rezip(zip: Buffer, mtime: Date): Promise<Buffer> {
       if (entry.fileName.endsWith('/')) continue;
       const chunks: Buffer[] = [];
       for await (const chunk of await source.openReadStreamPromise(entry)) chunks.push(chunk as Buffer);
-      target.addBuffer(Buffer.concat(chunks), entry.fileName, { mtime, forceDosTimestamp: true });
+      let data = Buffer.concat(chunks);
+      // exceljs writes CR raw and XML parsers fold CRLF to LF; a character reference keeps the value intact.
+      // exceljs's own markup has no CR, so every CR in its parts belongs to a value.
+      if (entry.fileName.endsWith('.xml') && data.includes(0x0d)) data = Buffer.from(data.toString('utf8').replace(/\r/g, '&#xD;'), 'utf8');
+      target.addBuffer(data, entry.fileName, { mtime, forceDosTimestamp: true });
     }
   } finally {
     source.close();
