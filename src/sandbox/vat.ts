@@ -106,13 +106,23 @@ interface Obligation {
   received?: string;
 }
 
+/**
+ * One month and seven days after the period end (§3.3). For a month-end period the month step lands on
+ * the next month's end (30 June → 31 July → 7 August), which is what HMRC's data shows.
+ */
+function dueDate(endMs: number): number {
+  const d = new Date(endMs);
+  const monthEnd = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate() === d.getUTCDate();
+  const plusMonth = monthEnd ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 2, 0) : addMonths(endMs, 1);
+  return addDays(plusMonth, 7);
+}
+
 function obligation(periodKey: string, startMs: number, endMs: number, received?: number): Obligation {
   const o: Obligation = {
     periodKey,
     start: isoDate(startMs),
     end: isoDate(endMs),
-    // Due one month and seven days after the period end (§3.3).
-    due: isoDate(addDays(addMonths(endMs, 1), 7)),
+    due: isoDate(dueDate(endMs)),
     status: received === undefined ? 'O' : 'F',
   };
   if (received !== undefined) o.received = isoDate(received);
@@ -148,7 +158,7 @@ function quarters2018(n: number, met: number): Obligation[] {
   return Array.from({ length: n }, (_, i) => {
     const start = Date.UTC(2018, i * 3, 1);
     const end = Date.UTC(2018, i * 3 + 3, 0);
-    return obligation(`18A${i + 1}`, start, end, i < met ? addDays(addMonths(end, 1), 6) : undefined);
+    return obligation(`18A${i + 1}`, start, end, i < met ? addDays(dueDate(end), -1) : undefined);
   });
 }
 
@@ -156,7 +166,7 @@ function months2018(n: number, met: number): Obligation[] {
   return Array.from({ length: n }, (_, i) => {
     const start = Date.UTC(2018, i, 1);
     const end = Date.UTC(2018, i + 1, 0);
-    return obligation(`18A${MONTH_KEYS[i]}`, start, end, i < met ? addDays(addMonths(end, 1), 6) : undefined);
+    return obligation(`18A${MONTH_KEYS[i]}`, start, end, i < met ? addDays(dueDate(end), -1) : undefined);
   });
 }
 
