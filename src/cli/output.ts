@@ -31,7 +31,7 @@ export function table(head: string[], rows: (string | number)[][], options: { al
   const t = new Table({
     head,
     style: color ? { head: ['cyan'], border: ['grey'] } : { head: [], border: [] },
-    colAligns: options.align,
+    ...(options.align ? { colAligns: options.align } : {}),
     chars: color ? undefined : { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   for (const row of rows) t.push(row.map(String));

@@ -1,0 +1,89 @@
+import type { CommandModule } from 'yargs';
+import { ExitError } from '../../errors.js';
+import { withContext, type GlobalArgs } from '../global.js';
+import { colors, print, printJson, table, info } from '../output.js';
+import type { ImportResult } from '../../importer/import-package.js';
+
+interface Args extends GlobalArgs {
+  file: string;
+  'dry-run': boolean;
+  truncate?: string[];
+  'truncate-all': boolean;
+}
+
+export const importPackageCommand: CommandModule<GlobalArgs, Args> = {
+  command: 'import-package <file>',
+  describe: 'Import a D365 data package (zip) into the setup of a company',
+  builder: (y) =>
+    y
+      .positional('file', { type: 'string', demandOption: true, describe: 'The data package (.zip)' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Validate and report what would change; write nothing' })
+      .option('truncate', { type: 'string', array: true, describe: 'Delete the stored records of ENTITY before importing (repeatable)' })
+      .option('truncate-all', { type: 'boolean', default: false, describe: 'Delete the stored records of every entity in the package first' })
+      .example('$0 import-package packages-data/mtd-vat.zip', 'Import the predefined UK MTD VAT setup') as never,
+  handler: async (argv) => {
+    const { importPackage } = await import('../../importer/import-package.js');
+    const result = await withContext(argv, (ctx) =>
+      importPackage(ctx, argv.file, {
+        dryRun: argv['dry-run'],
+        truncate: argv.truncate,
+        truncateAll: argv['truncate-all'],
+        onProgress: progressPrinter(),
+      }),
+    );
+    if (argv.json) {
+      const { status, company, entities, errors, warnings, jobId, dryRun } = result;
+      printJson({
+        status,
+        company,
+        jobId,
+        dryRun,
+        entities: entities.map(({ schemaId: _id, ...e }) => e),
+        errors,
+        warnings,
+      });
+    } else {
+      printResult(result);
+    }
+    if (result.status !== 'Succeeded') throw new ExitError(1);
+  },
+};
+
+/** A one-line progress counter on stderr, only for a terminal and only once the package is large. */
+function progressPrinter() {
+  if (!process.stderr.isTTY) return undefined;
+  return (p: { entity: string; totalRecords: number }) => {
+    process.stderr.write(`\r  reading ${p.entity}: ${p.totalRecords.toLocaleString('en-GB')} records…`.padEnd(70));
+  };
+}
+
+function printResult(result: ImportResult): void {
+  if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(71) + '\r');
+  const c = colors();
+  const rows = result.entities.map((e) => [
+    e.entity + (e.schema ? '' : ' (no schema)'),
+    e.file,
+    e.format,
+    e.read,
+    e.created,
+    e.updated,
+    e.unchanged,
+    e.failed,
+  ]);
+  print(table(['Entity', 'File', 'Format', 'Read', 'Created', 'Updated', 'Unchanged', 'Failed'], rows, {
+    align: ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right'],
+  }));
+  for (const warning of result.warnings) info(c.yellow(`warning: ${warning}`));
+  for (const error of result.errors) {
+    const where = [error.entity && `entity "${error.entity}"`, error.file && `file "${error.file}"`, error.record && `record ${error.record}`, error.key && `key "${error.key}"`, error.field && `field ${error.field}`]
+      .filter(Boolean)
+      .join(', ');
+    info(c.red(`error: ${error.message}${where ? ` (${where})` : ''}`));
+  }
+  const verb = result.dryRun ? 'Dry run' : 'Import';
+  if (result.status === 'Succeeded') {
+    print(c.green(`${verb} succeeded for company ${result.company} (job ${result.jobId})${result.dryRun ? ': nothing was written' : ''}.`));
+  } else {
+    print(c.red(`${verb} failed for company ${result.company} (job ${result.jobId}): nothing was written.`));
+  }
+}

@@ -1,0 +1,423 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, mkdirSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Context } from '../context.js';
+import { MtdvatError, UsageError, type ErrorLocation } from '../errors.js';
+import { openPackage, type OpenedPackage, type PackageEntity } from '../package/reader.js';
+import { loadSchemas, secretFields, type SchemaRegistry } from '../schema/registry.js';
+import type { EntitySchema } from '../schema/types.js';
+import { displayKey, encodeKey, secretAddress } from '../store/records.js';
+import type { Vault } from '../vault/vault.js';
+import { EntityMapper } from './mapping.js';
+
+export interface ImportOptions {
+  dryRun?: boolean;
+  /** Entity names (label, target entity or schema id) whose stored records are deleted first. */
+  truncate?: string[];
+  /** Truncate every entity the package holds. */
+  truncateAll?: boolean;
+  onProgress?: (progress: { entity: string; records: number; totalRecords: number }) => void;
+}
+
+export interface EntityResult {
+  entity: string;
+  file: string;
+  format: string;
+  read: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  schema: boolean;
+  /** Schema id the entity was matched to. */
+  schemaId?: string;
+}
+
+export interface ImportProblem extends ErrorLocation {
+  message: string;
+}
+
+export interface ImportResult {
+  status: 'Succeeded' | 'Failed';
+  company: string;
+  jobId: number;
+  package: string;
+  sha256: string;
+  dryRun: boolean;
+  entities: EntityResult[];
+  errors: ImportProblem[];
+  warnings: string[];
+}
+
+const MAX_ERRORS = 100;
+
+/** Thrown inside the transaction to roll it back once validation errors were collected. */
+class ValidationFailed extends Error {}
+
+/**
+ * Imports a D365 data package into the company's setup, all or nothing: every record is parsed,
+ * validated and written inside one SQLite transaction that commits only if nothing failed (a dry run
+ * always rolls back). Upsert by natural key; records absent from the package stay unless truncated.
+ */
+export async function importPackage(ctx: Context, zipPath: string, options: ImportOptions = {}): Promise<ImportResult> {
+  const registry = loadSchemas();
+  const db = ctx.db;
+  const result: ImportResult = {
+    status: 'Failed',
+    company: ctx.company,
+    jobId: 0,
+    package: basename(zipPath),
+    sha256: '',
+    dryRun: !!options.dryRun,
+    entities: [],
+    errors: [],
+    warnings: [],
+  };
+  result.sha256 = await sha256File(zipPath).catch((error: Error) => {
+    throw new MtdvatError(`cannot read ${zipPath}: ${error.message}`, { file: result.package });
+  });
+  result.jobId = Number(
+    db
+      .prepare(
+        `INSERT INTO import_jobs (started_at, company, package_name, package_sha256, status, dry_run) VALUES (?, ?, ?, ?, 'Executing', ?)`,
+      )
+      .run(new Date().toISOString(), ctx.company, result.package, result.sha256, options.dryRun ? 1 : 0).lastInsertRowid,
+  );
+
+  let pkg: OpenedPackage | undefined;
+  let inTransaction = false;
+  try {
+    mkdirSync(ctx.paths.tmpDir, { recursive: true, mode: 0o700 });
+    pkg = await openPackage(zipPath, { tmpDir: ctx.paths.tmpDir });
+    const truncated = resolveTruncation(registry, pkg, options);
+    const needsVault = pkg.entities.some((e) => {
+      const schema = registry.resolve(e.targetEntity, e.entityName);
+      return schema && secretFields(schema).length > 0;
+    });
+    const vault = needsVault ? await ctx.vault({ create: !options.dryRun }).catch((e) => (options.dryRun ? undefined : Promise.reject(e))) : undefined;
+
+    db.exec('BEGIN IMMEDIATE');
+    inTransaction = true;
+    const writer = new RecordWriter(ctx, vault, result.jobId);
+    for (const name of truncated) writer.truncate(name);
+    const totalRecords = { value: 0 };
+    for (const entity of pkg.entities) {
+      const schema = registry.resolve(entity.targetEntity, entity.entityName);
+      const entityResult = await importEntity(pkg, entity, schema, writer, result, options, totalRecords);
+      result.entities.push(entityResult);
+    }
+    checkReferences(ctx, registry, result);
+    if (result.errors.length) throw new ValidationFailed();
+    if (options.dryRun) {
+      db.exec('ROLLBACK');
+    } else {
+      finishJob(ctx, result, 'Succeeded');
+      db.exec('COMMIT');
+    }
+    inTransaction = false;
+    result.status = 'Succeeded';
+    result.warnings.push(...pkg.warnings);
+    if (options.dryRun) finishJob(ctx, result, 'Succeeded');
+    return result;
+  } catch (error) {
+    if (inTransaction && db.inTransaction) db.exec('ROLLBACK');
+    if (!(error instanceof ValidationFailed)) {
+      if (!(error instanceof MtdvatError) || error instanceof UsageError) throw markFailed(ctx, result, error);
+      result.errors.push({ ...error.location, message: error.message });
+    }
+    if (pkg) result.warnings.push(...pkg.warnings);
+    finishJob(ctx, result, 'Failed');
+    return result;
+  } finally {
+    pkg?.close();
+  }
+}
+
+async function importEntity(
+  pkg: OpenedPackage,
+  entity: PackageEntity,
+  schema: EntitySchema | undefined,
+  writer: RecordWriter,
+  result: ImportResult,
+  options: ImportOptions,
+  total: { value: number },
+): Promise<EntityResult> {
+  const counts: EntityResult = {
+    entity: entity.entityName,
+    file: entity.file,
+    format: entity.format,
+    read: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    failed: 0,
+    schema: !!schema,
+    schemaId: schema?.id,
+  };
+  const mapper = new EntityMapper(entity, schema);
+  if (!schema) result.warnings.push(`entity "${entity.entityName}" has no schema in mtdvat: its records are kept as they are`);
+  for await (const record of pkg.readRecords(entity)) {
+    counts.read++;
+    total.value++;
+    if (total.value % 5000 === 0) options.onProgress?.({ entity: entity.entityName, records: counts.read, totalRecords: total.value });
+    const mapped = mapper.map(record);
+    let outcome: 'created' | 'updated' | 'unchanged';
+    if (!schema) {
+      outcome = writer.writeRaw(entity.entityName, record.no, mapped);
+    } else {
+      const { values, problems } = mapper.normalize(mapped);
+      const keyText = displayKey(schema.key.map((k) => values[k] ?? ''));
+      if (problems.length) {
+        counts.failed++;
+        for (const p of problems) addError(result, { entity: entity.entityName, file: entity.file, record: record.no, key: keyText || undefined, field: p.field, message: p.message });
+        continue;
+      }
+      const written = writer.write(schema, values);
+      if ('duplicate' in written) {
+        counts.failed++;
+        addError(result, {
+          entity: entity.entityName,
+          file: entity.file,
+          record: record.no,
+          key: keyText,
+          message: `duplicate key: another record of "${entity.entityName}" in this package already has ${schema.key.join(' + ')} = "${keyText}"`,
+        });
+        continue;
+      }
+      outcome = written.outcome;
+    }
+    counts[outcome]++;
+  }
+  for (const column of mapper.unmappedColumns) {
+    result.warnings.push(`${entity.file}: column "${column}" is not in the manifest's field map and was ignored`);
+  }
+  for (const field of mapper.unknownFields) {
+    result.warnings.push(`${entity.file}: "${field}" is not a field of ${schema?.label} known to mtdvat and was ignored`);
+  }
+  for (const column of mapper.missingMappedColumns()) {
+    if (counts.read > 0) result.warnings.push(`${entity.file}: the manifest maps column "${column}", but the file has no such column`);
+  }
+  return counts;
+}
+
+function addError(result: ImportResult, problem: ImportProblem): void {
+  if (result.errors.length < MAX_ERRORS) result.errors.push(problem);
+  else if (result.errors.length === MAX_ERRORS) result.errors.push({ message: `more than ${MAX_ERRORS} errors; the rest are not listed` });
+}
+
+function resolveTruncation(registry: SchemaRegistry, pkg: OpenedPackage, options: ImportOptions): string[] {
+  const names = new Set<string>();
+  if (options.truncateAll) {
+    for (const e of pkg.entities) names.add(registry.resolve(e.targetEntity, e.entityName)?.id ?? `raw:${e.entityName}`);
+  }
+  for (const name of options.truncate ?? []) {
+    const schema = registry.resolve(name);
+    if (schema) {
+      names.add(schema.id);
+      continue;
+    }
+    const raw = pkg.entities.find((e) => e.entityName.toLowerCase() === name.toLowerCase());
+    if (!raw) throw new UsageError(`--truncate "${name}": no such entity (not a known entity and not in the package)`);
+    names.add(`raw:${raw.entityName}`);
+  }
+  return [...names];
+}
+
+/** Prepared statements for one import run; all writes happen inside the caller's transaction. */
+class RecordWriter {
+  private readonly select;
+  private readonly insert;
+  private readonly update;
+  private readonly touch;
+  private readonly selectSecret;
+  private readonly upsertSecret;
+  private readonly selectRaw;
+  private readonly upsertRaw;
+  private readonly now = new Date().toISOString();
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly vault: Vault | undefined,
+    private readonly jobId: number,
+  ) {
+    const db = ctx.db;
+    this.select = db.prepare('SELECT data, last_job FROM records WHERE company = ? AND entity = ? AND natural_key = ?');
+    this.insert = db.prepare('INSERT INTO records (company, entity, natural_key, data, last_job, updated_at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.update = db.prepare('UPDATE records SET data = ?, last_job = ?, updated_at = ? WHERE company = ? AND entity = ? AND natural_key = ?');
+    this.touch = db.prepare('UPDATE records SET last_job = ? WHERE company = ? AND entity = ? AND natural_key = ?');
+    this.selectSecret = db.prepare('SELECT key_id, value FROM secrets WHERE company = ? AND entity = ? AND natural_key = ? AND field = ?');
+    this.upsertSecret = db.prepare(
+      `INSERT INTO secrets (company, entity, natural_key, field, key_id, value) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (company, entity, natural_key, field) DO UPDATE SET key_id = excluded.key_id, value = excluded.value`,
+    );
+    this.selectRaw = db.prepare('SELECT data, last_job FROM raw_records WHERE company = ? AND entity = ? AND record_no = ?');
+    this.upsertRaw = db.prepare(
+      `INSERT INTO raw_records (company, entity, record_no, data, last_job) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (company, entity, record_no) DO UPDATE SET data = excluded.data, last_job = excluded.last_job`,
+    );
+  }
+
+  truncate(name: string): void {
+    const db = this.ctx.db;
+    if (name.startsWith('raw:')) {
+      db.prepare('DELETE FROM raw_records WHERE company = ? AND entity = ?').run(this.ctx.company, name.slice(4));
+      return;
+    }
+    db.prepare('DELETE FROM records WHERE company = ? AND entity = ?').run(this.ctx.company, name);
+    db.prepare('DELETE FROM secrets WHERE company = ? AND entity = ?').run(this.ctx.company, name);
+  }
+
+  write(schema: EntitySchema, values: Record<string, string>): { outcome: 'created' | 'updated' | 'unchanged' } | { duplicate: true } {
+    const company = this.ctx.company;
+    const keyValues = schema.key.map((k) => values[k]);
+    const key = encodeKey(keyValues);
+    const existing = this.select.get(company, schema.id, key) as { data: string; last_job: number | null } | undefined;
+    if (existing?.last_job === this.jobId) return { duplicate: true };
+
+    // Fields the file does not carry keep their stored value; on create they take the schema default.
+    const previous = existing ? (JSON.parse(existing.data) as Record<string, string>) : {};
+    const data: Record<string, string> = {};
+    for (const spec of schema.fields) {
+      if (spec.secret) continue;
+      data[spec.name] = values[spec.name] ?? previous[spec.name] ?? (spec.type === 'noyes' ? 'No' : (spec.default ?? ''));
+    }
+    const json = JSON.stringify(data);
+    const secretsChanged = this.writeSecrets(schema, key, keyValues, values);
+    if (!existing) {
+      this.insert.run(company, schema.id, key, json, this.jobId, this.now);
+      return { outcome: 'created' };
+    }
+    if (existing.data !== json) {
+      this.update.run(json, this.jobId, this.now, company, schema.id, key);
+      return { outcome: 'updated' };
+    }
+    this.touch.run(this.jobId, company, schema.id, key);
+    return { outcome: secretsChanged ? 'updated' : 'unchanged' };
+  }
+
+  /**
+   * An empty secret in a package leaves the stored one alone: packages ship the sandbox app without
+   * credentials, and re-importing must not wipe what the user entered with `web-apps set-credentials`.
+   */
+  private writeSecrets(schema: EntitySchema, key: string, keyValues: string[], values: Record<string, string>): boolean {
+    let changed = false;
+    for (const spec of schema.fields) {
+      if (!spec.secret) continue;
+      const plaintext = values[spec.name];
+      if (plaintext === undefined || plaintext === '') continue;
+      const address = secretAddress(this.ctx.company, schema.id, keyValues, spec.name);
+      const stored = this.selectSecret.get(this.ctx.company, schema.id, key, spec.name) as { key_id: string; value: Buffer } | undefined;
+      if (stored && this.vault) {
+        try {
+          if (this.vault.decrypt(new Uint8Array(stored.value), stored.key_id, address) === plaintext) continue;
+        } catch {
+          // Undecryptable (older key): the package's value replaces it.
+        }
+      }
+      changed = true;
+      if (!this.vault) continue; // dry run without a key yet: nothing is written anyway
+      const blob = this.vault.encrypt(plaintext, address);
+      this.upsertSecret.run(this.ctx.company, schema.id, key, spec.name, this.vault.keyId, Buffer.from(blob));
+    }
+    return changed;
+  }
+
+  writeRaw(entity: string, recordNo: number, values: Record<string, string>): 'created' | 'updated' | 'unchanged' {
+    const json = JSON.stringify(values);
+    const existing = this.selectRaw.get(this.ctx.company, entity, recordNo) as { data: string } | undefined;
+    this.upsertRaw.run(this.ctx.company, entity, recordNo, json, this.jobId);
+    if (!existing) return 'created';
+    return existing.data === json ? 'unchanged' : 'updated';
+  }
+}
+
+/** After all entities are written: every reference of this package's records must resolve. */
+function checkReferences(ctx: Context, registry: SchemaRegistry, result: ImportResult): void {
+  for (const entityResult of result.entities) {
+    if (!entityResult.schemaId) continue;
+    const schema = registry.byId(entityResult.schemaId);
+    for (const ref of schema.references) {
+      const target = registry.byId(ref.entity);
+      const valueExprs = ref.fields.map((f) => `json_extract(r.data, '$.${f}')`);
+      const rows = ctx.db
+        .prepare(
+          `SELECT r.natural_key AS key, ${valueExprs.map((e, i) => `${e} AS v${i}`).join(', ')}
+           FROM records r
+           WHERE r.company = ? AND r.entity = ? AND r.last_job = ?
+             AND (${valueExprs.map((e) => `${e} <> ''`).join(' AND ')})
+             AND NOT EXISTS (SELECT 1 FROM records t WHERE t.company = r.company AND t.entity = ? AND t.natural_key = json_array(${valueExprs.join(', ')}))
+           LIMIT 50`,
+        )
+        .all(ctx.company, schema.id, result.jobId, target.id) as Record<string, string>[];
+      for (const row of rows) {
+        const value = ref.fields.map((_, i) => row[`v${i}`]).join(' / ');
+        addError(result, {
+          entity: entityResult.entity,
+          file: entityResult.file,
+          key: displayKey(JSON.parse(row.key) as string[]),
+          field: ref.fields.join(', '),
+          message: `${ref.fields.join(', ')} refers to ${target.label} "${value}", which does not exist (in the package or the stored setup of company ${ctx.company})`,
+        });
+        entityResult.failed++;
+      }
+    }
+  }
+}
+
+function finishJob(ctx: Context, result: ImportResult, status: 'Succeeded' | 'Failed'): void {
+  ctx.db
+    .prepare('UPDATE import_jobs SET finished_at = ?, status = ?, entities = ?, errors = ? WHERE id = ?')
+    .run(new Date().toISOString(), status, JSON.stringify(result.entities), JSON.stringify(result.errors), result.jobId);
+}
+
+function markFailed(ctx: Context, result: ImportResult, error: unknown): unknown {
+  result.errors.push({ message: error instanceof Error ? error.message : String(error) });
+  try {
+    finishJob(ctx, result, 'Failed');
+  } catch {
+    // The job row is best effort; the original error matters more.
+  }
+  return error;
+}
+
+function sha256File(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
+  });
+}
+
+export interface ImportJob {
+  id: number;
+  startedAt: string;
+  finishedAt: string | null;
+  company: string;
+  package: string;
+  sha256: string | null;
+  status: string;
+  dryRun: boolean;
+  entities: EntityResult[];
+  errors: ImportProblem[];
+}
+
+export function listImportJobs(ctx: Context, limit = 50): ImportJob[] {
+  const rows = ctx.db
+    .prepare('SELECT * FROM import_jobs WHERE company = ? ORDER BY id DESC LIMIT ?')
+    .all(ctx.company, limit) as Record<string, unknown>[];
+  return rows.map((r) => ({
+    id: r.id as number,
+    startedAt: r.started_at as string,
+    finishedAt: (r.finished_at as string) ?? null,
+    company: r.company as string,
+    package: r.package_name as string,
+    sha256: (r.package_sha256 as string) ?? null,
+    status: r.status as string,
+    dryRun: r.dry_run === 1,
+    entities: JSON.parse(r.entities as string) as EntityResult[],
+    errors: JSON.parse(r.errors as string) as ImportProblem[],
+  }));
+}
+

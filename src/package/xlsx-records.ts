@@ -1,0 +1,154 @@
+import { Readable } from 'node:stream';
+import { PackageError } from '../errors.js';
+import { SafeZip } from './safe-zip.js';
+import { parseSmallXml } from './manifest.js';
+import { decodeText } from './text.js';
+import { emptyValues, type RawRecord } from './records.js';
+import type { ZipLimits } from './limits.js';
+
+/** The sheet name D365 gives an entity: label with spaces, `/` and `-` as `_`, cut to 30 characters. */
+export function sheetNameFor(label: string): string {
+  return label.replace(/[ /-]/g, '_').slice(0, 30);
+}
+
+/** `Currencies$` / `'Currencies$'` (OLE DB style, as in manifests) → `Currencies`. */
+export function cleanSheetName(name: string): string {
+  return name.trim().replace(/^'|'$/g, '').replace(/\$$/, '').replace(/^'|'$/g, '');
+}
+
+interface SheetRef {
+  name: string;
+  /** The N of xl/worksheets/sheetN.xml, which is how exceljs's streaming reader names sheets. */
+  sheetNo: string;
+}
+
+/** Lists sheets from xl/workbook.xml and its relationships (the streaming reader can't tell us up front). */
+async function listSheets(workbook: SafeZip, file: string): Promise<SheetRef[]> {
+  const book = workbook.find('xl/workbook.xml');
+  const rels = workbook.find('xl/_rels/workbook.xml.rels');
+  if (!book || !rels) throw new PackageError(`"${file}" is not an Excel workbook (xl/workbook.xml is missing)`, { file });
+  const bookXml = parseSmallXml(decodeText(await workbook.readBuffer(book), file), file, ['sheet']);
+  const relsXml = parseSmallXml(decodeText(await workbook.readBuffer(rels), file), file, ['Relationship']);
+  const targets = new Map<string, string>();
+  for (const rel of ((relsXml.Relationships as Record<string, unknown>)?.Relationship as Record<string, string>[]) ?? []) {
+    targets.set(rel['@_Id'], rel['@_Target']);
+  }
+  const sheets = (((bookXml.workbook as Record<string, unknown>)?.sheets as Record<string, unknown>)?.sheet as Record<string, string>[]) ?? [];
+  return sheets.map((sheet) => {
+    const target = targets.get(sheet['@_id']) ?? '';
+    const sheetNo = /sheet(\d+)\.xml$/i.exec(target)?.[1] ?? '';
+    return { name: sheet['@_name'], sheetNo };
+  });
+}
+
+/** Chooses the entity's sheet as D365 names it; a lone sheet of another name is used with a warning. */
+export function chooseSheet(
+  sheets: { name: string }[],
+  excelSheetName: string,
+  entityLabel: string,
+  file: string,
+): { index: number; warning?: string } {
+  if (sheets.length === 0) throw new PackageError(`"${file}" has no worksheet`, { file });
+  const wanted = cleanSheetName(excelSheetName) || sheetNameFor(entityLabel);
+  const index = sheets.findIndex((s) => s.name.toLowerCase() === wanted.toLowerCase());
+  if (index >= 0) return { index };
+  if (sheets.length === 1) {
+    return { index: 0, warning: `"${file}": expected sheet "${wanted}", reading its only sheet "${sheets[0].name}"` };
+  }
+  throw new PackageError(
+    `"${file}" has no sheet named "${wanted}" (it has ${sheets.map((s) => `"${s.name}"`).join(', ')})`,
+    { file },
+  );
+}
+
+/** One function for every value exceljs can hand back (see stack.md §3). */
+export function cellToString(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  if (typeof value === 'boolean') return value ? 'Yes' : 'No';
+  if (value instanceof Date) {
+    // exceljs gives the wall-clock value in the UTC fields.
+    const iso = value.toISOString();
+    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.slice(0, 19).replace('T', ' ');
+  }
+  if (typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    if (Array.isArray(v.richText)) return (v.richText as { text: string }[]).map((r) => r.text).join('');
+    if ('result' in v) return cellToString(v.result);
+    if ('text' in v) return cellToString(v.text);
+    if ('error' in v) return String(v.error);
+  }
+  return String(value);
+}
+
+export interface XlsxReadOptions {
+  excelSheetName: string;
+  entityLabel: string;
+  limits: ZipLimits;
+  /** exceljs spools sheets to temp files; they go here (inside the mtdvat home) instead of /tmp. */
+  tmpDir?: string;
+  onWarning?: (message: string) => void;
+}
+
+export async function* readXlsxRecords(bytes: Buffer, file: string, options: XlsxReadOptions): AsyncGenerator<RawRecord> {
+  // The .xlsx is a zip too: check its limits and CRCs with yauzl before exceljs (whose unzipper has none) sees it.
+  const workbook = await SafeZip.open(bytes, options.limits, `"${file}"`);
+  let sheets: SheetRef[];
+  try {
+    for (const entry of workbook.entries) if (!entry.fileName.endsWith('/')) await workbook.readBuffer(entry);
+    sheets = await listSheets(workbook, file);
+  } finally {
+    workbook.close();
+  }
+  const chosen = chooseSheet(sheets, options.excelSheetName, options.entityLabel, file);
+  if (chosen.warning) options.onWarning?.(chosen.warning);
+  const target = sheets[chosen.index].sheetNo;
+
+  const { default: ExcelJS } = await import('exceljs');
+  const previousTmp = process.env.TMPDIR;
+  if (options.tmpDir) process.env.TMPDIR = options.tmpDir;
+  try {
+    const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(bytes), {
+      worksheets: 'emit',
+      sharedStrings: 'cache',
+      styles: 'cache', // without it a date cell comes back as a serial number
+      hyperlinks: 'ignore',
+      entries: 'ignore',
+    });
+    let header: string[] | undefined;
+    let count = 0;
+    for await (const worksheet of reader) {
+      const isTarget = String((worksheet as unknown as { id: string | number }).id) === target;
+      for await (const row of worksheet) {
+        if (!isTarget) continue; // the stream must still be drained to reach the next sheet
+        const cells = row.values as unknown[];
+        if (!header) {
+          header = cells.map((c) => cellToString(c).trim());
+          continue;
+        }
+        const values = emptyValues();
+        let any = false;
+        for (let col = 1; col < header.length; col++) {
+          const column = header[col];
+          if (!column) continue;
+          const text = cellToString(cells[col]);
+          values[column] = text;
+          if (text !== '') any = true;
+        }
+        if (!any) continue;
+        count++;
+        yield { no: count, values };
+      }
+    }
+    if (!header) throw new PackageError(`"${file}": sheet "${sheets[chosen.index].name}" is empty (no header row)`, { file });
+  } catch (error) {
+    if (error instanceof PackageError) throw error;
+    throw new PackageError(`"${file}" cannot be read as an Excel workbook: ${(error as Error).message}`, { file });
+  } finally {
+    if (options.tmpDir) {
+      if (previousTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previousTmp;
+    }
+  }
+}
