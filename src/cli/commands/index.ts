@@ -1,8 +1,11 @@
 import type { CommandModule } from 'yargs';
+import { authCommand } from './auth.js';
 
 /**
  * Every command, registered explicitly. Command modules stay light at load time (heavy libraries are
  * imported inside handlers) so `mtdvat --help` starts as fast as plain node.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [
+  authCommand,
+];

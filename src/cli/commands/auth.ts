@@ -1,0 +1,307 @@
+import type { Argv, CommandModule } from 'yargs';
+import type { GlobalArgs } from '../global.js';
+
+/**
+ * `mtdvat auth …`: HMRC authorization for an imported web application (the D365 seed flow).
+ * Parsing and printing only; the work is in src/auth/. Library modules are imported inside the
+ * handlers so `mtdvat auth status` never loads libsodium or the HTTP client.
+ */
+
+interface AppArgs extends GlobalArgs {
+  app: string;
+}
+
+interface GetCodeArgs extends AppArgs {
+  scope: string;
+  yes: boolean;
+  redirect?: 'oob' | 'loopback';
+  browser: boolean;
+}
+
+interface ObtainArgs extends AppArgs {
+  code?: string;
+  'code-stdin': boolean;
+  force: boolean;
+}
+
+interface StatusArgs extends GlobalArgs {
+  app?: string;
+}
+
+interface LogArgs extends GlobalArgs {
+  app?: string;
+  limit: number;
+}
+
+const appOption = { type: 'string', demandOption: true, describe: 'Web application name (as imported, e.g. "Sandbox HMRC")' } as const;
+
+/** "4 h 0 min": rounded to the minute, so a token obtained a second ago reads as HMRC's 4 hours. */
+async function expiresInText(ms: number): Promise<string> {
+  const { formatDuration } = await import('../output.js');
+  return formatDuration(Math.round(ms / 60_000) * 60_000);
+}
+
+/** Opens the URL in the desktop browser when there is one; never fails the command. */
+function openBrowser(url: string): Promise<boolean> {
+  const hasDisplay = process.platform === 'darwin' || process.platform === 'win32' || !!process.env.DISPLAY || !!process.env.WAYLAND_DISPLAY;
+  if (!hasDisplay) return Promise.resolve(false);
+  return import('node:child_process').then(
+    ({ spawn }) =>
+      new Promise<boolean>((resolve) => {
+        try {
+          const [cmd, args] =
+            process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['rundll32', ['url.dll,FileProtocolHandler', url]] : ['xdg-open', [url]];
+          const child = spawn(cmd as string, args as string[], { stdio: 'ignore', detached: true });
+          child.once('error', () => resolve(false));
+          child.once('spawn', () => {
+            child.unref();
+            resolve(true);
+          });
+        } catch {
+          resolve(false);
+        }
+      }),
+  );
+}
+
+const getAuthorizationCode: CommandModule<GlobalArgs, GetCodeArgs> = {
+  command: 'get-authorization-code',
+  describe: 'Start authorization: print (and open) HMRC\'s sign-in URL for the web application',
+  builder: (y) =>
+    y
+      .option('app', appOption)
+      .option('scope', { type: 'string', default: 'read:vat write:vat', describe: 'Space-separated scopes (must include read:vat write:vat)' })
+      .option('yes', { type: 'boolean', default: false, describe: 'Give the system administrator consent without asking' })
+      .option('redirect', { choices: ['oob', 'loopback'] as const, describe: 'oob: copy the code from HMRC\'s page; loopback: receive it on 127.0.0.1 and obtain the token at once' })
+      .option('browser', { type: 'boolean', default: true, describe: 'Open the URL in a browser (--no-browser to only print it)' }) as unknown as Argv<GetCodeArgs>,
+  handler: async (argv) => {
+    const { withContext } = await import('../global.js');
+    const { print, printJson, info } = await import('../output.js');
+    await withContext(argv, async (ctx) => {
+      const { getConsent, recordConsent, CONSENT_QUESTION } = await import('../../auth/consent.js');
+      const { requestAuthorizationCode, checkScope, isLoopbackRedirect, isOobRedirect } = await import('../../auth/get-authorization-code.js');
+      const { loadWebApp, OOB_REDIRECT } = await import('../../auth/web-app.js');
+      const { AuthError } = await import('../../errors.js');
+      const app = loadWebApp(ctx, argv.app);
+      checkScope(argv.scope); // a bad scope fails before any question is asked
+      if (!getConsent(ctx.db)) {
+        if (argv.yes) recordConsent(ctx.db, ctx.company, '--yes');
+        else {
+          const { confirm } = await import('../prompt.js');
+          if (!(await confirm(CONSENT_QUESTION))) throw new AuthError('system administrator consent was not given; nothing was sent to HMRC');
+          recordConsent(ctx.db, ctx.company, 'prompt');
+        }
+      }
+      const mode = argv.redirect ?? (isLoopbackRedirect(app.redirectUrl) ? 'loopback' : 'oob');
+      if (mode === 'oob') {
+        const redirectUri = isLoopbackRedirect(app.redirectUrl) || !app.redirectUrl ? OOB_REDIRECT : app.redirectUrl;
+        const req = await requestAuthorizationCode(ctx, app.name, { scope: argv.scope, redirectUri });
+        for (const w of req.warnings) info(`warning: ${w}`);
+        if (argv.json) printJson({ authorizationUrl: req.authorizationUrl, state: req.state, expiresAt: req.expiresAt });
+        else {
+          print('Open this URL in a browser, sign in to HMRC and select "Grant authority":');
+          print(req.authorizationUrl);
+          print('');
+          print(
+            isOobRedirect(redirectUri)
+              ? `Then, within 10 minutes, copy the code HMRC shows and run: mtdvat auth obtain-access-token --app "${app.name}"`
+              : `Then, within 10 minutes, copy the code from the redirect and run: mtdvat auth obtain-access-token --app "${app.name}"`,
+          );
+        }
+        if (argv.browser) await openBrowser(req.authorizationUrl);
+        return;
+      }
+      const { startLoopback } = await import('../../auth/loopback.js');
+      const { obtainAccessToken } = await import('../../auth/obtain-access-token.js');
+      const { CODE_LIFETIME_MS } = await import('../../auth/get-authorization-code.js');
+      const listener = await startLoopback(app.redirectUrl);
+      try {
+        const req = await requestAuthorizationCode(ctx, app.name, { scope: argv.scope, redirectUri: listener.redirectUri });
+        for (const w of req.warnings) info(`warning: ${w}`);
+        // stdout is kept for the result; the URL goes to stderr while we wait.
+        info('Open this URL in a browser, sign in to HMRC and select "Grant authority":');
+        info(req.authorizationUrl);
+        info(`Waiting for HMRC's redirect to ${listener.redirectUri} (up to 10 minutes)…`);
+        if (argv.browser) await openBrowser(req.authorizationUrl);
+        const code = await listener.waitForCode(req.state, CODE_LIFETIME_MS);
+        const result = await obtainAccessToken(ctx, app.name, code, { state: req.state });
+        if (argv.json) {
+          printJson({
+            authorizationUrl: req.authorizationUrl,
+            state: req.state,
+            expiresAt: req.expiresAt,
+            app: result.app,
+            accessTokenExpiresAt: result.expiresAt,
+            scope: result.scope,
+          });
+        } else print(`Access token will expire in ${await expiresInText(result.expiresInMs)}`);
+      } finally {
+        await listener.close();
+      }
+    });
+  },
+};
+
+const obtainAccessTokenCmd: CommandModule<GlobalArgs, ObtainArgs> = {
+  command: 'obtain-access-token',
+  describe: 'Exchange the authorization code from HMRC\'s page for an access token (within 10 minutes)',
+  builder: (y) =>
+    y
+      .option('app', appOption)
+      .option('code', { type: 'string', describe: 'The code (prefer --code-stdin or the prompt: argv is visible to other users)' })
+      .option('code-stdin', { type: 'boolean', default: false, describe: 'Read the code from stdin' })
+      .option('force', { type: 'boolean', default: false, describe: 'Try even if the code request is older than 10 minutes' })
+      .conflicts('code', 'code-stdin') as unknown as Argv<ObtainArgs>,
+  handler: async (argv) => {
+    const { withContext } = await import('../global.js');
+    const { print, printJson } = await import('../output.js');
+    const { readStdin, askHidden } = await import('../prompt.js');
+    const code = argv.code !== undefined ? argv.code : argv['code-stdin'] ? await readStdin() : await askHidden('Authorization code from HMRC: ');
+    await withContext(argv, async (ctx) => {
+      const { obtainAccessToken } = await import('../../auth/obtain-access-token.js');
+      const result = await obtainAccessToken(ctx, argv.app, code, { force: argv.force });
+      if (argv.json) printJson({ app: result.app, expiresAt: result.expiresAt, scope: result.scope });
+      else print(`Access token will expire in ${await expiresInText(result.expiresInMs)}`);
+    });
+  },
+};
+
+const refreshAccessTokenCmd: CommandModule<GlobalArgs, AppArgs> = {
+  command: 'refresh-access-token',
+  describe: 'Refresh the access token now (normally automatic)',
+  builder: (y) => y.option('app', appOption) as unknown as Argv<AppArgs>,
+  handler: async (argv) => {
+    const { withContext } = await import('../global.js');
+    const { print, printJson } = await import('../output.js');
+    await withContext(argv, async (ctx) => {
+      const { refreshAccessToken } = await import('../../auth/refresh.js');
+      const result = await refreshAccessToken(ctx, argv.app);
+      if (argv.json) printJson({ app: result.app, expiresAt: result.expiresAt, scope: result.scope });
+      else print(`Access token will expire in ${await expiresInText(result.expiresInMs)}`);
+    });
+  },
+};
+
+const statusCmd: CommandModule<GlobalArgs, StatusArgs> = {
+  command: 'status',
+  describe: 'Token expiry, refresh horizon, scope and pending code per web application (never the tokens)',
+  builder: (y) => y.option('app', { type: 'string', describe: 'Only this web application' }) as unknown as Argv<StatusArgs>,
+  handler: async (argv) => {
+    const { withContext } = await import('../global.js');
+    const { print, printJson, colors } = await import('../output.js');
+    await withContext(argv, async (ctx) => {
+      const { authStatus } = await import('../../auth/status.js');
+      const rows = authStatus(ctx.db, ctx.company, argv.app, ctx.env);
+      if (argv.app !== undefined && rows.length === 0) {
+        const { NotFoundError } = await import('../../errors.js');
+        throw new NotFoundError(`no web application "${argv.app}" in company ${ctx.company}`);
+      }
+      if (argv.json) {
+        printJson(
+          rows.map((r) => ({
+            app: r.app,
+            accessTokenExpiresAt: r.accessTokenExpiresAt,
+            refreshHorizonAt: r.refreshHorizonAt,
+            scope: r.scope,
+            pendingCodeExpiresAt: r.pendingCodeExpiresAt,
+          })),
+        );
+        return;
+      }
+      if (!rows.length) {
+        print(`No web applications in company ${ctx.company}: import the MTD VAT package first.`);
+        return;
+      }
+      const c = colors();
+      for (const r of rows) {
+        print(c.bold(r.app));
+        if (r.accessTokenExpiresAt === null) print(`  Access token:    none (run: mtdvat auth get-authorization-code --app "${r.app}")`);
+        else if (r.accessTokenExpired) print(`  Access token:    ${c.yellow('expired')} at ${r.accessTokenExpiresAt} (refreshed automatically on the next HMRC call)`);
+        else print(`  Access token:    will expire in ${await expiresInText(r.accessTokenExpiresInMs!)} (${r.accessTokenExpiresAt})`);
+        if (r.refreshHorizonAt !== null) {
+          const left = r.refreshHorizonInMs!;
+          const text =
+            left <= 0
+              ? c.red(`authorization ended ${r.refreshHorizonAt}: run mtdvat auth get-authorization-code --app "${r.app}"`)
+              : r.horizonWarning
+                ? c.yellow(`${r.refreshHorizonAt} — ends in ${Math.ceil(left / 86_400_000)} days: authorize again before then`)
+                : `${r.refreshHorizonAt} (grant time + 18 months)`;
+          print(`  Refresh horizon: ${text}`);
+          print(`  Scope:           ${r.scope}`);
+        }
+        if (r.pendingCodeRequestedAt !== null) {
+          const age = Math.floor(r.pendingCodeAgeMs! / 60_000);
+          const expired = Date.parse(r.pendingCodeExpiresAt!) <= Date.parse(r.pendingCodeRequestedAt) + r.pendingCodeAgeMs!;
+          print(`  Pending code:    requested ${age} min ago${expired ? ' — expired, request a new one' : `, obtain the token before ${r.pendingCodeExpiresAt}`}`);
+        }
+      }
+    });
+  },
+};
+
+const forgetCmd: CommandModule<GlobalArgs, AppArgs> = {
+  command: 'forget',
+  describe: 'Delete the stored tokens (and pending request) of a web application',
+  builder: (y) => y.option('app', appOption) as unknown as Argv<AppArgs>,
+  handler: async (argv) => {
+    const { withContext } = await import('../global.js');
+    const { print, printJson } = await import('../output.js');
+    await withContext(argv, async (ctx) => {
+      const { forgetTokens } = await import('../../auth/forget.js');
+      const r = forgetTokens(ctx, argv.app);
+      if (argv.json) printJson(r);
+      else print(r.tokensDeleted || r.pendingDeleted ? `Forgot the stored tokens of "${r.app}".` : `No stored tokens for "${r.app}".`);
+    });
+  },
+};
+
+const logCmd: CommandModule<GlobalArgs, LogArgs> = {
+  command: 'log',
+  describe: 'Auth events (code requested, token obtained, refreshed, failed), newest first, without secrets',
+  builder: (y) =>
+    y
+      .option('app', { type: 'string', describe: 'Only this web application' })
+      .option('limit', { type: 'number', default: 50, describe: 'How many entries' }) as unknown as Argv<LogArgs>,
+  handler: async (argv) => {
+    const { withContext } = await import('../global.js');
+    const { print, printJson, table } = await import('../output.js');
+    await withContext(argv, async (ctx) => {
+      const { listAudit } = await import('../../store/audit.js');
+      const rows = listAudit(ctx.db, { category: 'auth', company: ctx.company, app: argv.app, limit: argv.limit });
+      if (argv.json) {
+        printJson(rows);
+        return;
+      }
+      if (!rows.length) {
+        print('No auth events yet.');
+        return;
+      }
+      const summary = (d: Record<string, unknown>) => {
+        if (typeof d.status === 'number') return `HTTP ${d.status}`;
+        if (typeof d.error === 'string') return d.error;
+        return Object.entries(d)
+          .filter(([, v]) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(' ');
+      };
+      print(table(['At', 'App', 'Event', 'Detail'], rows.map((r) => [r.at, r.app ?? '', r.event, summary(r.detail)])));
+    });
+  },
+};
+
+export const authCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+  command: 'auth <command>',
+  describe: 'Authorize with HMRC: get an authorization code, obtain and refresh access tokens',
+  builder: (y) =>
+    y
+      .command(getAuthorizationCode)
+      .command(obtainAccessTokenCmd)
+      .command(refreshAccessTokenCmd)
+      .command(statusCmd)
+      .command(forgetCmd)
+      .command(logCmd)
+      .demandCommand(1, 'Name an auth subcommand.') as unknown as Argv<GlobalArgs>,
+  handler: () => {},
+};
+
+export default authCommand;
