@@ -37,7 +37,7 @@ export function openContext(options: ContextOptions = {}): Context {
     env,
     vault(opts = {}) {
       if (!vault) {
-        vault = openVault({ keyFile: paths.keyFile, env, create: opts.create ?? false, askPassphrase: options.askPassphrase });
+        vault = openVault({ keyFile: paths.keyFile, env, create: opts.create ?? false, askPassphrase: options.askPassphrase, db });
         // A failed open (no key yet, wrong passphrase) must not stick: a later call may create the key.
         vault.catch(() => (vault = undefined));
       }

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { keysCommand } from './keys.js';
 import { authCommand } from './auth.js';
 
 /**
@@ -7,5 +8,6 @@ import { authCommand } from './auth.js';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
+  keysCommand,
   authCommand,
 ];
