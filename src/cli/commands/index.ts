@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { verifyCommand } from './verify.js';
 import { keysCommand } from './keys.js';
 import { authCommand } from './auth.js';
 
@@ -8,6 +9,7 @@ import { authCommand } from './auth.js';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
+  verifyCommand,
   keysCommand,
   authCommand,
 ];

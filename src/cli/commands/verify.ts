@@ -1,0 +1,52 @@
+import type { CommandModule } from 'yargs';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ExitError, UsageError } from '../../errors.js';
+import { withContext, type GlobalArgs } from '../global.js';
+import { colors, info, print, printJson } from '../output.js';
+
+interface VerifyArgs extends GlobalArgs {
+  processing?: string;
+  format: 'text' | 'html';
+  output?: string;
+  verbose?: boolean;
+}
+
+export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
+  command: 'verify',
+  describe: 'Check the imported setup against what MTD VAT needs (exit 1 when a check fails)',
+  builder: (y) =>
+    y
+      .option('processing', { type: 'string', describe: 'Only this processing and what it uses (e.g. "UK MTD VAT TEST")' })
+      .option('format', { choices: ['text', 'html'] as const, default: 'text' as const, describe: 'Report format' })
+      .option('output', { type: 'string', describe: 'Write the report to this file instead of stdout' })
+      .option('verbose', { type: 'boolean', default: false, describe: 'Show detail for passed checks too' }) as never,
+  handler: async (argv) => {
+    if (argv.json && argv.format === 'html' && !argv.output) {
+      throw new UsageError('--json and --format html both want stdout: add --output FILE for the HTML report');
+    }
+    const { verifySetup, renderVerifyText } = await import('../../report/verify.js');
+    const result = await withContext(argv, (ctx) => verifySetup(ctx, { processing: argv.processing }));
+    if (argv.format === 'html') {
+      const { renderVerifyHtml } = await import('../../report/verify-html.js');
+      const html = renderVerifyHtml(result);
+      if (argv.output) {
+        writeFileSync(resolve(argv.output), html);
+        info(`Report written to ${resolve(argv.output)}`);
+      } else process.stdout.write(html);
+    } else if (argv.output) {
+      const plain = { green: String, yellow: String, red: String, bold: String, dim: String };
+      writeFileSync(resolve(argv.output), renderVerifyText(result, plain, { verbose: argv.verbose }) + '\n');
+      info(`Report written to ${resolve(argv.output)}`);
+    }
+    if (argv.json) {
+      printJson({ ok: result.ok, company: result.company, checks: result.checks.map((c) => ({ id: c.id, title: c.title, status: c.status, detail: c.detail, fix: c.fix ?? null })) });
+    } else if (argv.format === 'text' && !argv.output) {
+      print(renderVerifyText(result, colors(), { verbose: argv.verbose }));
+    } else {
+      const fails = result.checks.filter((c) => c.status === 'fail').length;
+      info(result.ok ? 'Setup verified: no check failed.' : `${fails} check${fails === 1 ? '' : 's'} failed.`);
+    }
+    if (!result.ok) throw new ExitError(1);
+  },
+};
