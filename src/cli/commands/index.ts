@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { verifyCommand } from './verify.js';
+import { exportPackageCommand } from './export-package.js';
 import { keysCommand } from './keys.js';
 import { authCommand } from './auth.js';
 
@@ -10,6 +11,7 @@ import { authCommand } from './auth.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
   verifyCommand,
+  exportPackageCommand,
   keysCommand,
   authCommand,
 ];
