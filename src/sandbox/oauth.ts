@@ -134,6 +134,7 @@ function safeEqual(a: string, b: string): boolean {
 
 /** GET /oauth/authorize: validate, then show the start page of a new server-side session. */
 export function handleAuthorize(ctx: Ctx): void {
+  ctx.state.prune();
   const q = ctx.url.searchParams;
   const get = (n: string) => q.get(n) ?? undefined;
   const result = validateAuthorize(ctx.state, get);
@@ -263,6 +264,7 @@ const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 /** POST /oauth/token (form-encoded; client credentials in the body). */
 export function handleToken(ctx: Ctx): void {
   const state = ctx.state;
+  state.prune();
   const ct = (header(ctx, 'content-type') ?? '').toLowerCase();
   const form = ct.includes('application/x-www-form-urlencoded') ? new URLSearchParams(ctx.body) : new URLSearchParams();
   const get = (n: string) => form.get(n) ?? undefined;

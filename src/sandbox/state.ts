@@ -162,6 +162,14 @@ export class SandboxState {
     return fault as Extract<SandboxFault, { kind: K }>;
   }
 
+  /** Drops expired codes, sessions and access tokens so a long-running `mtdvat sandbox` does not grow forever. */
+  prune(): void {
+    const now = this.clock.now();
+    for (const [k, c] of this.codes) if (c.expiresAt <= now) this.codes.delete(k);
+    for (const [k, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(k);
+    for (const [k, a] of this.accessTokens) if (a.expiresAt <= now) this.accessTokens.delete(k);
+  }
+
   /** Revokes grants (all, or one user's): their refresh tokens and access tokens stop working. */
   revokeGrants(userId?: string): void {
     const dead = new Set<string>();
