@@ -61,10 +61,15 @@ export function chooseSheet(
   );
 }
 
+/** OOXML escapes characters XML would normalize away (a CR is `_x000D_`); exceljs leaves them encoded. */
+function decodeXstring(text: string): string {
+  return text.includes('_x') ? text.replace(/_x([0-9A-Fa-f]{4})_/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : text;
+}
+
 /** One function for every value exceljs can hand back (see stack.md §3). */
 export function cellToString(value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return decodeXstring(value);
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
   if (typeof value === 'boolean') return value ? 'Yes' : 'No';
   if (value instanceof Date) {
