@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { webAppsCommand } from './web-apps.js';
 import { verifyCommand } from './verify.js';
 import { exportPackageCommand } from './export-package.js';
 import { keysCommand } from './keys.js';
@@ -10,6 +11,7 @@ import { authCommand } from './auth.js';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
+  webAppsCommand,
   verifyCommand,
   exportPackageCommand,
   keysCommand,

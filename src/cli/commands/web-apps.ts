@@ -1,0 +1,153 @@
+import type { Argv, CommandModule } from 'yargs';
+import { createInterface } from 'node:readline';
+import { UsageError } from '../../errors.js';
+import { withContext, type GlobalArgs } from '../global.js';
+import { info, print, printJson, table } from '../output.js';
+import { askHidden, isInteractive, readStdin } from '../prompt.js';
+
+interface NameArgs extends GlobalArgs {
+  name: string;
+}
+interface CredentialArgs extends NameArgs {
+  clientIdStdin?: boolean;
+  secretStdin?: boolean;
+}
+
+// Mirrors EDITABLE_FIELDS in src/report/web-apps.ts; kept here so `--help` needs no library import.
+const SET_OPTIONS: Record<string, { field: string; describe: string }> = {
+  description: { field: 'DESCRIPTION', describe: 'Description' },
+  'base-url': { field: 'BASEURL', describe: 'Base URL (https; http only for a loopback emulator, e.g. http://127.0.0.1:9797)' },
+  'authorization-path': { field: 'AUTHORIZATIONURLPATH', describe: 'Authorization URL path (e.g. /oauth/authorize)' },
+  'token-path': { field: 'TOKENURLPATH', describe: 'Token URL path (e.g. /oauth/token)' },
+  'redirect-url': { field: 'REDIRECTURL', describe: 'Redirect URL: urn:ietf:wg:oauth:2.0:oob or a loopback URL' },
+  accept: { field: 'ACCEPT', describe: 'Accept header (application/vnd.hmrc.1.0+json)' },
+  'content-type': { field: 'CONTENTTYPE', describe: 'Content type (application/json)' },
+  'authorization-format-mapping': { field: 'AUTHORIZATIONFORMATMAPPING', describe: 'Authorization format mapping (ER configuration name)' },
+  'import-token-model-mapping': { field: 'IMPORTTOKENMODELMAPPING', describe: 'Import token model mapping (ER configuration name)' },
+};
+
+const setOrNot = (b: boolean) => (b ? 'set (encrypted)' : 'not set');
+
+const list: CommandModule<GlobalArgs, GlobalArgs> = {
+  command: 'list',
+  describe: 'List the web applications (credentials only as set / not set)',
+  handler: async (argv) => {
+    const { listWebApps } = await import('../../report/web-apps.js');
+    const apps = await withContext(argv, (ctx) => listWebApps(ctx));
+    if (argv.json) {
+      printJson(apps.map(({ fields: _f, ...a }) => a));
+      return;
+    }
+    if (!apps.length) {
+      info('No web applications: import the setup package first (mtdvat import-package FILE).');
+      return;
+    }
+    print(table(['Name', 'Base URL', 'Client ID', 'Client secret', 'Token'], apps.map((a) => [a.name, a.baseUrl, setOrNot(a.clientIdSet), setOrNot(a.clientSecretSet), a.tokenStatus ?? 'no tokens'])));
+  },
+};
+
+const show: CommandModule<GlobalArgs, NameArgs> = {
+  command: 'show <name>',
+  describe: 'Show every field of one web application',
+  builder: (y) => y.positional('name', { type: 'string', demandOption: true, describe: 'Application name, e.g. "Sandbox HMRC"' }) as Argv<NameArgs>,
+  handler: async (argv) => {
+    const { showWebApp } = await import('../../report/web-apps.js');
+    const { loadSchemas } = await import('../../schema/registry.js');
+    const app = await withContext(argv, (ctx) => showWebApp(ctx, argv.name));
+    if (argv.json) {
+      printJson(app);
+      return;
+    }
+    const schema = loadSchemas().byId('WebApplication');
+    const set: Record<string, boolean> = { CLIENTID: app.clientIdSet, CLIENTSECRET: app.clientSecretSet, SERVERTOKEN: app.serverTokenSet };
+    const rows = schema.fields.map((f) => [f.label ?? f.name, f.secret ? setOrNot(set[f.name] ?? false) : (app.fields[f.name] ?? '')]);
+    const width = Math.max(...rows.map((r) => r[0].length));
+    for (const [label, value] of rows) print(`${label.padEnd(width)}  ${value}`);
+    if (app.tokenStatus) {
+      print(`${'Access token'.padEnd(width)}  ${app.tokenStatus}`);
+      print(`${'Granted scope'.padEnd(width)}  ${app.scope}`);
+      print(`${'Authority ends'.padEnd(width)}  ${app.refreshHorizonAt?.slice(0, 10)}`);
+    } else {
+      print(`${'Access token'.padEnd(width)}  none (not authorized yet)`);
+    }
+  },
+};
+
+async function askVisible(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await new Promise((resolve) => rl.question(question, resolve));
+  } finally {
+    rl.close();
+  }
+}
+
+const setCredentials: CommandModule<GlobalArgs, CredentialArgs> = {
+  command: 'set-credentials <name>',
+  describe:
+    'Store the client ID and client secret (encrypted). The secret comes from a hidden prompt or stdin, never from arguments. With both --client-id-stdin and --secret-stdin, stdin line 1 is the client ID and line 2 the secret.',
+  builder: (y) =>
+    y
+      .positional('name', { type: 'string', demandOption: true, describe: 'Application name, e.g. "Sandbox HMRC"' })
+      .option('client-id-stdin', { type: 'boolean', default: false, describe: 'Read the client ID from stdin (line 1 when --secret-stdin is also given)' })
+      .option('secret-stdin', { type: 'boolean', default: false, describe: 'Read the client secret from stdin (line 2 when --client-id-stdin is also given)' }) as Argv<CredentialArgs>,
+  handler: async (argv) => {
+    let clientId: string | undefined;
+    let clientSecret: string | undefined;
+    if (argv.clientIdStdin || argv.secretStdin) {
+      const input = await readStdin();
+      if (argv.clientIdStdin && argv.secretStdin) {
+        const lines = input.split(/\r?\n/);
+        if (lines.length < 2) throw new UsageError('stdin must hold two lines: the client ID, then the client secret');
+        [clientId, clientSecret] = lines;
+      } else if (argv.clientIdStdin) clientId = input.split(/\r?\n/)[0];
+      else clientSecret = input;
+    } else if (!isInteractive()) {
+      throw new UsageError('no terminal to ask on: pipe the values with --client-id-stdin and/or --secret-stdin');
+    } else {
+      clientId = (await askVisible(`Client ID for "${argv.name}" (Enter keeps the current one): `)).trim() || undefined;
+      clientSecret = (await askHidden(`Client secret for "${argv.name}" (hidden; Enter keeps the current one): `)) || undefined;
+    }
+    const { setCredentials } = await import('../../report/web-apps.js');
+    const result = await withContext(argv, (ctx) => setCredentials(ctx, argv.name, { clientId, clientSecret }));
+    if (argv.json) printJson(result);
+    else {
+      const what = result.changed.map((f) => (f === 'CLIENTID' ? 'client ID' : 'client secret')).join(' and ');
+      print(`Stored the ${what} of "${result.name}" (encrypted).`);
+    }
+  },
+};
+
+const set: CommandModule<GlobalArgs, NameArgs & Record<string, unknown>> = {
+  command: 'set <name>',
+  describe: 'Change non-secret fields (e.g. point "Sandbox HMRC" at the local emulator with --base-url http://127.0.0.1:9797)',
+  builder: (y) => {
+    let b = y.positional('name', { type: 'string', demandOption: true, describe: 'Application name' });
+    for (const [option, spec] of Object.entries(SET_OPTIONS)) b = b.option(option, { type: 'string', describe: spec.describe });
+    return b as unknown as Argv<NameArgs & Record<string, unknown>>;
+  },
+  handler: async (argv) => {
+    const changes: Record<string, string> = {};
+    for (const [option, spec] of Object.entries(SET_OPTIONS)) {
+      const v = argv[option];
+      if (typeof v === 'string') changes[spec.field] = v;
+    }
+    const { updateWebApp } = await import('../../report/web-apps.js');
+    const result = await withContext(argv, (ctx) => updateWebApp(ctx, argv.name, changes));
+    if (argv.json) {
+      printJson(result);
+      return;
+    }
+    const entries = Object.entries(result.changed);
+    if (!entries.length) print(`"${result.name}" already has these values; nothing changed.`);
+    for (const [field, { from, to }] of entries) print(`${result.name}: ${field} "${from}" → "${to}"`);
+    if (entries.length) info('Run `mtdvat verify` to check the setup.');
+  },
+};
+
+export const webAppsCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+  command: 'web-apps <command>',
+  describe: 'Web applications: list, show, set, set-credentials',
+  builder: (y) => y.command([list, show, set, setCredentials] as CommandModule<GlobalArgs, any>[]).demandCommand(1, 'Name a web-apps command: list, show, set or set-credentials'),
+  handler: () => {},
+};
