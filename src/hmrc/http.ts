@@ -142,13 +142,14 @@ export function retryAfterMs(value: string | undefined, now = Date.now()): numbe
 type NetFault = { kind: 'refused' | 'timeout' | 'network'; detail: string };
 
 function classifyFetchError(error: unknown): NetFault {
-  const e = error as { name?: string; cause?: { code?: string; name?: string }; code?: string };
+  const e = error as { name?: string; cause?: { code?: string; name?: string; message?: string }; code?: string };
   const code = e?.cause?.code ?? e?.code;
   if (e?.name === 'TimeoutError' || e?.cause?.name === 'TimeoutError' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return { kind: 'timeout', detail: 'timed out' };
   }
   if (code === 'ECONNREFUSED') return { kind: 'refused', detail: 'connection refused' };
-  return { kind: 'network', detail: code ? String(code) : e?.name === 'AbortError' ? 'aborted' : 'network error' };
+  const causeText = e?.cause?.message && e.cause.message.length < 80 ? e.cause.message : undefined;
+  return { kind: 'network', detail: code ? String(code) : e?.name === 'AbortError' ? 'aborted' : (causeText ?? 'network error') };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
