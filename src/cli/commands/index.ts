@@ -1,9 +1,15 @@
 import type { CommandModule } from 'yargs';
-import { webAppsCommand } from './web-apps.js';
 import { verifyCommand } from './verify.js';
+import { webAppsCommand } from './web-apps.js';
 import { exportPackageCommand } from './export-package.js';
+import { importPackageCommand } from './import-package.js';
+import { importJobsCommand } from './import-jobs.js';
 import { keysCommand } from './keys.js';
 import { authCommand } from './auth.js';
+import { sandboxCommand } from './sandbox.js';
+import { vatCommand } from './vat.js';
+import { vat100Command } from './vat100.js';
+import { fphCommand } from './fph.js';
 
 /**
  * Every command, registered explicitly. Command modules stay light at load time (heavy libraries are
@@ -11,9 +17,15 @@ import { authCommand } from './auth.js';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
-  webAppsCommand,
   verifyCommand,
+  webAppsCommand,
   exportPackageCommand,
+  importPackageCommand,
+  importJobsCommand,
   keysCommand,
   authCommand,
+  sandboxCommand,
+  vatCommand,
+  vat100Command,
+  fphCommand,
 ];

@@ -1,0 +1,68 @@
+import type { Argv, CommandModule } from 'yargs';
+import type { GlobalArgs } from '../global.js';
+
+/** `mtdvat fph …`: fraud prevention headers (HMRC spec v3.3). */
+interface ValidateArgs extends GlobalArgs {
+  app: string;
+  yes: boolean;
+}
+
+const validate: CommandModule<GlobalArgs, ValidateArgs> = {
+  command: 'validate',
+  describe: "Send this machine's fraud prevention headers to HMRC's Test Fraud Prevention Headers API (sandbox) and print the verdict",
+  builder: (y) =>
+    y
+      .option('app', { type: 'string', demandOption: true, describe: 'Web application name (a sandbox one)' })
+      .option('yes', { type: 'boolean', default: false, describe: 'Give fraud-header consent without asking' }) as unknown as Argv<ValidateArgs>,
+  handler: async (argv) => {
+    const { withContext } = await import('../global.js');
+    const { print, printJson, info, table } = await import('../output.js');
+    const { confirm } = await import('../prompt.js');
+    const { validateFraudHeadersAtHmrc } = await import('../../hmrc/sandbox-apis.js');
+    const { ExitError } = await import('../../errors.js');
+    const code = await withContext(argv, async (ctx) => {
+      const { result } = await validateFraudHeadersAtHmrc(ctx, argv.app, {
+        consent: { yes: argv.yes, show: info, ask: (q) => confirm(q) },
+        announce: info,
+      });
+      if (argv.json) printJson(result);
+      else {
+        print(`${result.code}: ${result.message}${result.specVersion ? ` (spec ${result.specVersion})` : ''}`);
+        const issues = [
+          ...(result.errors ?? []).map((e) => ['error', e.code, e.headers.join(', '), e.message]),
+          ...(result.warnings ?? []).map((w) => ['warning', w.code, w.headers.join(', '), w.message]),
+        ];
+        if (issues.length) print(table(['Severity', 'Code', 'Headers', 'Message'], issues));
+        if ((result.warnings ?? []).some((w) => w.headers.includes('gov-client-multi-factor'))) {
+          info('Note: mtdvat has no sign-in of its own, so Gov-Client-Multi-Factor is sent empty; HMRC asks you to tell them why.');
+        }
+      }
+      return result.code;
+    });
+    // Invalid headers fail the command (exit 1) after the verdict is printed.
+    if (code === 'INVALID_HEADERS') throw new ExitError(1);
+  },
+};
+
+const show: CommandModule<GlobalArgs, GlobalArgs> = {
+  command: 'show',
+  describe: 'Print the fraud prevention headers this machine would send now (nothing is sent)',
+  handler: async (argv) => {
+    const { withContext } = await import('../global.js');
+    const { print, printJson } = await import('../output.js');
+    const { collectFraudValues, encodeFraudHeaders, describeFraudHeaders } = await import('../../hmrc/fraud-headers.js');
+    await withContext(argv, (ctx) => {
+      const values = collectFraudValues(ctx);
+      const headers = encodeFraudHeaders(values);
+      if (argv.json) printJson({ headers, sources: values.sources });
+      else print(describeFraudHeaders(headers, values));
+    });
+  },
+};
+
+export const fphCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+  command: 'fph <command>',
+  describe: 'Fraud prevention headers: show what is sent, validate with HMRC',
+  builder: (y) => y.command(validate).command(show).demandCommand(1, 'Name an fph subcommand.') as unknown as Argv<GlobalArgs>,
+  handler: () => {},
+};

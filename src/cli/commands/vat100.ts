@@ -1,0 +1,61 @@
+import type { Argv, CommandModule } from 'yargs';
+import type { GlobalArgs } from '../global.js';
+
+/** `mtdvat vat100`: the VAT 100 report (nine boxes, period, VRN, company) as Excel or JSON. */
+interface Vat100Args extends GlobalArgs {
+  file: string;
+  output: string;
+  vrn?: string;
+  'period-start'?: string;
+  'period-end'?: string;
+  due?: string;
+  'company-name'?: string;
+}
+
+export const vat100Command: CommandModule<GlobalArgs, Vat100Args> = {
+  command: 'vat100',
+  describe: 'Write the VAT 100 report of a return (RETURN.json or RETURN.xlsx) to VAT100.xlsx or VAT100.json',
+  builder: (y) =>
+    y
+      .option('file', { type: 'string', demandOption: true, describe: 'RETURN.json or RETURN.xlsx' })
+      .option('output', { type: 'string', demandOption: true, describe: 'VAT100.xlsx or VAT100.json' })
+      .option('vrn', { type: 'string', describe: 'VAT registration number shown on the report (adds the filing receipt if one is stored)' })
+      .option('period-start', { type: 'string', describe: 'Period start date (YYYY-MM-DD, from the obligation)' })
+      .option('period-end', { type: 'string', describe: 'Period end date (YYYY-MM-DD)' })
+      .option('due', { type: 'string', describe: 'Due date (YYYY-MM-DD)' })
+      .option('company-name', { type: 'string', describe: 'Company name shown next to the company ID' }) as unknown as Argv<Vat100Args>,
+  handler: async (argv) => {
+    const { withContext } = await import('../global.js');
+    const { print, printJson } = await import('../output.js');
+    const { readReturnFile } = await import('../../report/return-file.js');
+    const { writeVat100 } = await import('../../report/vat100.js');
+    const { getReceipt } = await import('../../hmrc/vat-receipts.js');
+    const { UsageError } = await import('../../errors.js');
+    if (argv.vrn !== undefined && !/^\d{9}$/.test(String(argv.vrn))) throw new UsageError(`--vrn must be 9 digits, got "${argv.vrn}"`);
+    for (const k of ['period-start', 'period-end', 'due'] as const) {
+      const v = argv[k];
+      if (v !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v)) throw new UsageError(`--${k} must be a date YYYY-MM-DD, got "${v}"`);
+    }
+    // A draft (finalised false) may still be printed; submit is where finalised must be true.
+    const ret = await readReturnFile(argv.file, { requireFinalised: false });
+    await withContext(argv, async (ctx) => {
+      const vrn = argv.vrn === undefined ? undefined : String(argv.vrn);
+      const receipt = vrn ? getReceipt(ctx.db, ctx.company, vrn, ret.periodKey) : undefined;
+      const data = await writeVat100(
+        ret,
+        {
+          company: ctx.company,
+          companyName: argv['company-name'],
+          vrn,
+          periodStart: argv['period-start'],
+          periodEnd: argv['period-end'],
+          due: argv.due,
+          receipt: receipt?.status === 'filed' ? receipt : undefined,
+        },
+        argv.output,
+      );
+      if (argv.json) printJson({ output: argv.output, ...data });
+      else print(`VAT 100 for period ${ret.periodKey} written to ${argv.output}`);
+    });
+  },
+};
