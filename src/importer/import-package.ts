@@ -242,7 +242,9 @@ class RecordWriter {
   ) {
     const db = ctx.db;
     this.select = db.prepare('SELECT data, last_job FROM records WHERE company = ? AND entity = ? AND natural_key = ?');
-    this.insert = db.prepare('INSERT INTO records (company, entity, natural_key, data, last_job, updated_at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.insert = db.prepare(
+      'INSERT INTO records (company, entity, natural_key, data, last_job, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    );
     this.update = db.prepare('UPDATE records SET data = ?, last_job = ?, updated_at = ? WHERE company = ? AND entity = ? AND natural_key = ?');
     this.touch = db.prepare('UPDATE records SET last_job = ? WHERE company = ? AND entity = ? AND natural_key = ?');
     this.selectSecret = db.prepare('SELECT key_id, value FROM secrets WHERE company = ? AND entity = ? AND natural_key = ? AND field = ?');
@@ -271,28 +273,33 @@ class RecordWriter {
     const company = this.ctx.company;
     const keyValues = schema.key.map((k) => values[k]);
     const key = encodeKey(keyValues);
-    const existing = this.select.get(company, schema.id, key) as { data: string; last_job: number | null } | undefined;
-    if (existing?.last_job === this.jobId) return { duplicate: true };
-
-    // Fields the file does not carry keep their stored value; on create they take the schema default.
-    const previous = existing ? (JSON.parse(existing.data) as Record<string, string>) : {};
-    const data: Record<string, string> = {};
-    for (const spec of schema.fields) {
-      if (spec.secret) continue;
-      data[spec.name] = values[spec.name] ?? previous[spec.name] ?? (spec.type === 'noyes' ? 'No' : (spec.default ?? ''));
-    }
-    const json = JSON.stringify(data);
-    const secretsChanged = this.writeSecrets(schema, key, keyValues, values);
-    if (!existing) {
-      this.insert.run(company, schema.id, key, json, this.jobId, this.now);
+    // Insert first: on a fresh store (the common, large case) that is one statement per record.
+    const fresh = this.buildData(schema, values, {});
+    if (this.insert.run(company, schema.id, key, JSON.stringify(fresh), this.jobId, this.now).changes === 1) {
+      this.writeSecrets(schema, key, keyValues, values);
       return { outcome: 'created' };
     }
+    const existing = this.select.get(company, schema.id, key) as { data: string; last_job: number | null };
+    if (existing.last_job === this.jobId) return { duplicate: true };
+    // Fields the file does not carry keep their stored value.
+    const json = JSON.stringify(this.buildData(schema, values, JSON.parse(existing.data) as Record<string, string>));
+    const secretsChanged = this.writeSecrets(schema, key, keyValues, values);
     if (existing.data !== json) {
       this.update.run(json, this.jobId, this.now, company, schema.id, key);
       return { outcome: 'updated' };
     }
     this.touch.run(this.jobId, company, schema.id, key);
     return { outcome: secretsChanged ? 'updated' : 'unchanged' };
+  }
+
+  /** Non-secret fields in schema order; absent ones keep `previous`, else take the schema default. */
+  private buildData(schema: EntitySchema, values: Record<string, string>, previous: Record<string, string>): Record<string, string> {
+    const data: Record<string, string> = {};
+    for (const spec of schema.fields) {
+      if (spec.secret) continue;
+      data[spec.name] = values[spec.name] ?? previous[spec.name] ?? (spec.type === 'noyes' ? 'No' : (spec.default ?? ''));
+    }
+    return data;
   }
 
   /**

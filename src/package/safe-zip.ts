@@ -99,6 +99,8 @@ export class SafeZip {
     let crc = 0;
     const name = entry.fileName;
     const check = new Transform({
+      // A deep buffer lets inflation (on the thread pool) run ahead while the parser works.
+      readableHighWaterMark: 4 * 1024 * 1024,
       transform: (chunk: Buffer, _enc, callback) => {
         this.totalRead += chunk.length;
         if (this.totalRead > this.limits.maxTotalBytes) {
