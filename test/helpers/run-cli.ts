@@ -12,8 +12,11 @@ export interface CliResult {
 }
 
 export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {}): CliResult {
-  const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true', NO_COLOR: '1', ...options.env };
-  delete env.FORCE_COLOR;
+  const base: NodeJS.ProcessEnv = { ...process.env, CI: 'true', NO_COLOR: '1' };
+  delete base.FORCE_COLOR;
+  delete base.MTDVAT_MASTER_KEY;
+  delete base.MTDVAT_HOME;
+  const env = { ...base, ...options.env };
   const r = spawnSync(process.execPath, [BIN, ...args], { env, input: options.input ?? '', cwd: options.cwd ?? dirname(BIN), encoding: 'utf8', timeout: 60_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
