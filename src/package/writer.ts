@@ -240,11 +240,16 @@ export async function entityXlsx(schema: EntitySchema, records: Record<string, s
   return rezip(xlsx, mtime);
 }
 
-/** exceljs stamps every inner zip entry with the current time; re-pack with a fixed one so output is reproducible. */
+/**
+ * Re-packs exceljs's workbook: a fixed timestamp on every part (exceljs stamps the current time) for
+ * reproducible output, and the parts in the order Excel writes them, so streaming readers meet the
+ * workbook, relationships and shared strings before the sheet (exceljs's order makes them spool the
+ * sheet to a temp file first).
+ */
 async function rezip(zip: Buffer, mtime: Date): Promise<Buffer> {
   const { default: yauzl } = await import('yauzl');
   const source = await yauzl.fromBufferPromise(zip, { lazyEntries: true });
-  const target = new yazl.ZipFile();
+  const parts: { name: string; data: Buffer }[] = [];
   try {
     for await (const entry of source.eachEntry()) {
       if (entry.fileName.endsWith('/')) continue;
@@ -254,16 +259,37 @@ async function rezip(zip: Buffer, mtime: Date): Promise<Buffer> {
       // exceljs writes CR raw and XML parsers fold CRLF to LF; a character reference keeps the value intact.
       // exceljs's own markup has no CR, so every CR in its parts belongs to a value.
       if (entry.fileName.endsWith('.xml') && data.includes(0x0d)) data = Buffer.from(data.toString('utf8').replace(/\r/g, '&#xD;'), 'utf8');
-      target.addBuffer(data, entry.fileName, { mtime, forceDosTimestamp: true });
+      parts.push({ name: entry.fileName, data });
     }
   } finally {
     source.close();
   }
+  const rank = (name: string) => {
+    const index = XLSX_PART_ORDER.findIndex((pattern) => pattern.test(name));
+    return index === -1 ? XLSX_PART_ORDER.length : index;
+  };
+  const target = new yazl.ZipFile();
+  parts
+    .map((part, index) => ({ ...part, index }))
+    .sort((a, b) => rank(a.name) - rank(b.name) || a.index - b.index)
+    .forEach((part) => target.addBuffer(part.data, part.name, { mtime, forceDosTimestamp: true }));
   target.end();
   const out: Buffer[] = [];
   for await (const chunk of target.outputStream) out.push(chunk as Buffer);
   return Buffer.concat(out);
 }
+
+const XLSX_PART_ORDER = [
+  /^\[Content_Types\]\.xml$/,
+  /^_rels\//,
+  /^docProps\//,
+  /^xl\/workbook\.xml$/,
+  /^xl\/_rels\//,
+  /^xl\/styles\.xml$/,
+  /^xl\/theme\//,
+  /^xl\/sharedStrings\.xml$/,
+  /^xl\/worksheets\/sheet\d+\.xml$/,
+];
 
 function encodedStream(chunks: Iterable<string>, encoding: 'utf8' | 'utf16le', bom: Buffer): Readable {
   return Readable.from(
