@@ -13,8 +13,8 @@ export interface ExpectedWebApp {
   host: string;
   /** Non-secret fields with the values HMRC requires (field name → value). */
   fields: Record<string, string>;
-  /** ER configurations by name (FAQ item 26: wrong versions hide the authorization dialog). */
-  erMappings: Record<string, string>;
+  /** ER configurations by name, first = preferred (FAQ item 26: wrong versions hide the authorization dialog). */
+  erMappings: Record<string, string[]>;
 }
 
 export interface ExpectedWebService {
@@ -79,8 +79,9 @@ const webAppFields = {
   CONTENTTYPE: HMRC_CONTENT_TYPE,
 };
 const erMappings = {
-  AUTHORIZATIONFORMATMAPPING: 'MTD VAT authorization format (UK)',
-  IMPORTTOKENMODELMAPPING: 'MTD VAT import token format (UK)',
+  AUTHORIZATIONFORMATMAPPING: ['MTD VAT authorization format (UK)'],
+  // The checklist also lists it as "MTD VAT token response format to model mapping".
+  IMPORTTOKENMODELMAPPING: ['MTD VAT import token format (UK)', 'MTD VAT token response format to model mapping'],
 };
 
 export const WEB_APPS: ExpectedWebApp[] = [

@@ -57,7 +57,7 @@ export function completeSetup(): SetupRecords {
       BASEURL: `https://${a.host}`,
       REDIRECTURL: 'urn:ietf:wg:oauth:2.0:oob',
       ...a.fields,
-      ...a.erMappings,
+      ...Object.fromEntries(Object.entries(a.erMappings).map(([f, v]) => [f, v[0]])),
     })),
     WebService: WEB_SERVICES.map((s) => ({
       WEBSERVICE: s.name,

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { inspectPackageCommand } from './inspect-package.js';
 import { verifyCommand } from './verify.js';
 import { webAppsCommand } from './web-apps.js';
 import { exportPackageCommand } from './export-package.js';
@@ -17,6 +18,7 @@ import { fphCommand } from './fph.js';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
+  inspectPackageCommand,
   verifyCommand,
   webAppsCommand,
   exportPackageCommand,

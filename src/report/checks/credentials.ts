@@ -1,7 +1,7 @@
 import { MtdvatError } from '../../errors.js';
 import { listSecrets, secretAddress } from '../../store/records.js';
 import type { Vault } from '../../vault/vault.js';
-import { DEFAULT_SANDBOX_CLIENT } from '../../sandbox/defaults.js';
+import { DEFAULT_SANDBOX_CLIENT, DEFAULT_SANDBOX_PORT } from '../../sandbox/defaults.js';
 import { PLACEHOLDER_PATTERNS, WEB_APPS } from '../mtd-expectations.js';
 import { isLoopbackHost } from './urls.js';
 import { fail, inScope, pass, recordsOf, slug, warn, type Check, type VerifyInput } from './types.js';
@@ -81,7 +81,8 @@ export async function credentialChecks(input: VerifyInput): Promise<Check[]> {
         continue;
       }
       const problem = classify(value, field, name, app.data.BASEURL ?? '', expected?.kind);
-      checks.push(problem ? warn(id, title, `Set (encrypted) and decrypts with the current key, but ${problem}.`, setFix(name)) : pass(id, title, 'Set (encrypted) and decrypts with the current key.'));
+      const emulatorHint = expected?.kind === 'sandbox' ? ` To use the local emulator instead: mtdvat web-apps set "${name}" --base-url http://127.0.0.1:${DEFAULT_SANDBOX_PORT}` : '';
+      checks.push(problem ? warn(id, title, `Set (encrypted) and decrypts with the current key, but ${problem}.`, `${setFix(name)}.${emulatorHint}`) : pass(id, title, 'Set (encrypted) and decrypts with the current key.'));
     }
   }
   return checks;

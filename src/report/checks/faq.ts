@@ -49,7 +49,7 @@ function erConfigurations(input: VerifyInput): Check {
     if (!r) continue;
     for (const [field, want] of Object.entries(expected.erMappings)) {
       const have = r.data[field] ?? '';
-      if (have !== want) problems.push(`"${expected.name}" ${field === 'AUTHORIZATIONFORMATMAPPING' ? 'authorization format mapping' : 'import token model mapping'} is "${have}" instead of "${want}"`);
+      if (!want.includes(have)) problems.push(`"${expected.name}" ${field === 'AUTHORIZATIONFORMATMAPPING' ? 'authorization format mapping' : 'import token model mapping'} is "${have}" instead of "${want[0]}"`);
     }
   }
   const title = 'ER configurations for authorization (FAQ: "Get authorization code" dialog missing)';
