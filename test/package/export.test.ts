@@ -112,6 +112,24 @@ describe('export-package', () => {
     }
   });
 
+  it.each(EXPORT_FORMATS)('writes entities without records as empty %s files that import cleanly', async (format) => {
+    const partial = freshContext();
+    const target = freshContext();
+    try {
+      await importPackage(partial, PACKAGE);
+      partial.db.prepare("DELETE FROM records WHERE entity = 'AdditionalFieldValue'").run();
+      const out = join(temp, `partial-${format}.zip`);
+      const result = await exportSetup(partial, out, { format });
+      expect(result.entities.find((e) => e.entity === 'Message additional field values')!.records).toBe(0);
+      const imported = await importPackage(target, out);
+      expect(imported.errors).toEqual([]);
+      expect(recordRows(target)).toEqual(recordRows(partial));
+    } finally {
+      partial.close();
+      target.close();
+    }
+  });
+
   it('audits the export by field name only', async () => {
     await exportSetup(source, join(temp, 'audited.zip'));
     const row = source.db.prepare("SELECT detail FROM audit_log WHERE event = 'export' ORDER BY id DESC LIMIT 1").get() as { detail: string };
