@@ -2,7 +2,7 @@
  * The verification report as one self-contained HTML page (inline CSS, no scripts, no external
  * assets) that a consultant can hand to a client. Everything from the store is HTML-escaped.
  */
-import { AREAS, areaOf, summarize, type VerifyResult } from './verify.js';
+import { AREAS, areaOf, summarize, type Check, type VerifyResult } from './verify.js';
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -45,16 +45,18 @@ export function renderVerifyHtml(result: VerifyResult, options: { generatedAt?: 
   const sections: string[] = [];
   const known = new Set(AREAS.map((a) => a.id));
   const areas = [...AREAS, ...[...new Set(result.checks.map(areaOf))].filter((a) => !known.has(a)).map((id) => ({ id, title: id }))];
+  const row = (k: Check) => `<tr class="${k.status}"><td class="st"><span class="badge ${k.status}">${k.status.toUpperCase()}</span></td><td>
+<div class="title">${e(k.title)}</div><div class="id">${e(k.id)}</div><div class="detail">${e(k.detail)}</div>${k.fix ? `<div class="fix"><b>What to do:</b> ${e(k.fix)}</div>` : ''}</td></tr>`;
+  // Failures first, then warnings: what the client has to act on, before the full list.
+  const attention = [...result.checks.filter((k) => k.status === 'fail'), ...result.checks.filter((k) => k.status === 'warn')];
+  if (attention.length) {
+    sections.push(`<section id="attention"><h2>Needs attention<small>${counts.fail} fail · ${counts.warn} warn</small></h2><table>\n${attention.map(row).join('\n')}\n</table></section>`);
+  }
   for (const area of areas) {
     const checks = result.checks.filter((c) => areaOf(c) === area.id);
     if (!checks.length) continue;
     const c = summarize(checks);
-    const rows = checks
-      .map(
-        (k) => `<tr class="${k.status}"><td class="st"><span class="badge ${k.status}">${k.status.toUpperCase()}</span></td><td>
-<div class="title">${e(k.title)}</div><div class="id">${e(k.id)}</div><div class="detail">${e(k.detail)}</div>${k.fix ? `<div class="fix"><b>What to do:</b> ${e(k.fix)}</div>` : ''}</td></tr>`,
-      )
-      .join('\n');
+    const rows = checks.map(row).join('\n');
     sections.push(`<section id="area-${e(area.id)}"><h2>${e(area.title)}<small>${c.pass} pass · ${c.warn} warn · ${c.fail} fail</small></h2><table>\n${rows}\n</table></section>`);
   }
   const verdict = result.ok
