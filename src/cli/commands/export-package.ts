@@ -20,7 +20,7 @@ export const exportPackageCommand: CommandModule<GlobalArgs, Args> = {
         describe: 'Data file format of every entity',
       })
       .example('$0 export-package setup.zip', 'Export the setup of company DAT')
-      .example('$0 --company GB01 export-package gb01.zip --format excel', 'Export as Excel workbooks') as never,
+      .example('$0 export-package setup.zip --format excel', 'Excel workbooks instead of XML') as never,
   handler: async (argv) => {
     const { exportSetup } = await import('../../package/export.js');
     const result = await withContext(argv, (ctx) => exportSetup(ctx, argv.file, { format: argv.format }));
