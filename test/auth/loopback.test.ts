@@ -81,7 +81,9 @@ describe('loopback redirect', () => {
     const r = await done;
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('wrong or missing state');
-    const status = JSON.parse((await runCli(t, ['auth', 'status', '--json'])).stdout) as { accessTokenExpiresAt: string | null }[];
+    const st = await runCli(t, ['auth', 'status', '--json']);
+    expect(st.code, st.stderr).toBe(0);
+    const status = JSON.parse(st.stdout) as { accessTokenExpiresAt: string | null }[];
     expect(status[0].accessTokenExpiresAt).toBeNull();
   });
 
