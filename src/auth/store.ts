@@ -99,7 +99,9 @@ export function writeTokens(db: Db, vault: Vault, company: string, app: string, 
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (company, app) DO UPDATE SET key_id = excluded.key_id, access_token = excluded.access_token,
        refresh_token = excluded.refresh_token, access_expires_at = excluded.access_expires_at, scope = excluded.scope,
-       granted_at = excluded.granted_at, refreshed_at = excluded.refreshed_at`,
+       granted_at = excluded.granted_at, refreshed_at = excluded.refreshed_at,
+       -- A new grant (no refresh yet) may be another user's: forget which VRN the old one served.
+       first_vrn = CASE WHEN excluded.refreshed_at IS NULL THEN NULL ELSE oauth_tokens.first_vrn END`,
   ).run(company, app, vault.keyId, Buffer.from(access), Buffer.from(refresh), t.accessExpiresAt, t.scope, t.grantedAt, t.refreshedAt);
 }
 
