@@ -87,6 +87,36 @@ export function cellToString(value: unknown): string {
   return String(value);
 }
 
+const EMPTY_SHARED_STRINGS = Buffer.from(
+  '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="0" uniqueCount="0"/>',
+);
+const LEADING_PARTS = ['xl/_rels/workbook.xml.rels', 'xl/workbook.xml', 'xl/sharedStrings.xml', 'xl/styles.xml'];
+
+/**
+ * exceljs's streaming reader wants the workbook, its relationships and the shared strings before any
+ * sheet: otherwise it spools sheets to temp files and, in some part orders, crashes reading
+ * `model.sheets` before there is a model. D365 writes inline strings and no sharedStrings.xml at all.
+ * So re-pack the (already verified) parts in the order it wants, adding an empty shared-string table
+ * when there is none. (Its unzipper mis-reads stored entries, hence deflate.)
+ */
+async function repackForStreaming(parts: Map<string, Buffer>): Promise<Buffer> {
+  const { default: yazl } = await import('yazl');
+  const zip = new yazl.ZipFile();
+  const byLower = new Map([...parts.keys()].map((name) => [name.toLowerCase(), name]));
+  const added = new Set<string>();
+  for (const part of LEADING_PARTS) {
+    const name = byLower.get(part.toLowerCase());
+    if (name) added.add(name);
+    const content = name ? parts.get(name) : part === 'xl/sharedStrings.xml' ? EMPTY_SHARED_STRINGS : undefined;
+    if (content) zip.addBuffer(content, part, { compressionLevel: 1 });
+  }
+  for (const [name, content] of parts) if (!added.has(name)) zip.addBuffer(content, name, { compressionLevel: 1 });
+  zip.end();
+  const chunks: Buffer[] = [];
+  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 export interface XlsxReadOptions {
   excelSheetName: string;
   entityLabel: string;
@@ -100,8 +130,9 @@ export async function* readXlsxRecords(bytes: Buffer, file: string, options: Xls
   // The .xlsx is a zip too: check its limits and CRCs with yauzl before exceljs (whose unzipper has none) sees it.
   const workbook = await SafeZip.open(bytes, options.limits, `"${file}"`);
   let sheets: SheetRef[];
+  const parts = new Map<string, Buffer>();
   try {
-    for (const entry of workbook.entries) if (!entry.fileName.endsWith('/')) await workbook.readBuffer(entry);
+    for (const entry of workbook.entries) if (!entry.fileName.endsWith('/')) parts.set(entry.fileName, await workbook.readBuffer(entry));
     sheets = await listSheets(workbook, file);
   } finally {
     workbook.close();
@@ -109,12 +140,13 @@ export async function* readXlsxRecords(bytes: Buffer, file: string, options: Xls
   const chosen = chooseSheet(sheets, options.excelSheetName, options.entityLabel, file);
   if (chosen.warning) options.onWarning?.(chosen.warning);
   const target = sheets[chosen.index].sheetNo;
+  const targetName = sheets[chosen.index].name;
 
   const { default: ExcelJS } = await import('exceljs');
   const previousTmp = process.env.TMPDIR;
   if (options.tmpDir) process.env.TMPDIR = options.tmpDir;
   try {
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(bytes), {
+    const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(await repackForStreaming(parts)), {
       worksheets: 'emit',
       sharedStrings: 'cache',
       styles: 'cache', // without it a date cell comes back as a serial number
@@ -124,7 +156,9 @@ export async function* readXlsxRecords(bytes: Buffer, file: string, options: Xls
     let header: string[] | undefined;
     let count = 0;
     for await (const worksheet of reader) {
-      const isTarget = String((worksheet as unknown as { id: string | number }).id) === target;
+      // With the workbook part first, exceljs names each sheet (and renumbers its id by sheetId).
+      const { id, name } = worksheet as unknown as { id: string | number; name?: string };
+      const isTarget = name !== undefined ? name === targetName : String(id) === target;
       for await (const row of worksheet) {
         if (!isTarget) continue; // the stream must still be drained to reach the next sheet
         const cells = row.values as unknown[];
