@@ -267,6 +267,16 @@ describe('auth failures', () => {
     expect(refresh.stderr).toContain('no access token');
   });
 
+  it('status never opens the vault; obtain without a code and without a terminal is a usage error', async () => {
+    await authorized(t);
+    const noKey = await cli(t, ['auth', 'status', '--json'], { env: { MTDVAT_MASTER_KEY: '' } });
+    expect(noKey.code, noKey.stderr).toBe(0);
+    expect((JSON.parse(noKey.stdout) as { scope: string }[])[0].scope).toBe('read:vat write:vat');
+    const noCode = await cli(t, ['auth', 'obtain-access-token', '--app', APP]);
+    expect(noCode.code).toBe(2);
+    expect(noCode.stderr).toContain('stdin');
+  });
+
   it('no secret appears in any output, audit row or store file', async () => {
     await authorized(t);
     const ctx = t.open();
