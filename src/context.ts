@@ -1,6 +1,5 @@
 import { ensureHome, resolveHome, type HomeOptions, type HomePaths } from './home.js';
 import { openDb, getMeta, type Db } from './store/db.js';
-import { openVault } from './vault/key-store.js';
 import type { Vault } from './vault/vault.js';
 
 export interface ContextOptions extends HomeOptions {
@@ -37,7 +36,10 @@ export function openContext(options: ContextOptions = {}): Context {
     env,
     vault(opts = {}) {
       if (!vault) {
-        vault = openVault({ keyFile: paths.keyFile, env, create: opts.create ?? false, askPassphrase: options.askPassphrase, db });
+        // Lazy: commands that never touch a secret never load libsodium.
+        vault = import('./vault/key-store.js').then(({ openVault }) =>
+          openVault({ keyFile: paths.keyFile, env, create: opts.create ?? false, askPassphrase: options.askPassphrase, db }),
+        );
         // A failed open (no key yet, wrong passphrase) must not stick: a later call may create the key.
         vault.catch(() => (vault = undefined));
       }

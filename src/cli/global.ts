@@ -1,5 +1,5 @@
 import type { Options } from 'yargs';
-import { openContext, type Context } from '../context.js';
+import type { Context } from '../context.js';
 import { askHidden } from './prompt.js';
 
 /** Options every command accepts. */
@@ -17,8 +17,12 @@ export const globalOptions: Record<keyof GlobalArgs, Options> = {
   json: { type: 'boolean', describe: 'Machine-readable result on stdout', default: false, global: true },
 };
 
-/** Opens the store for a command; the passphrase prompt is only offered on a terminal. */
-export function contextFrom(argv: GlobalArgs): Context {
+/**
+ * Opens the store for a command; the passphrase prompt is only offered on a terminal. Imported lazily:
+ * SQLite and libsodium load only when a command runs, so `--help` starts like plain node.
+ */
+export async function contextFrom(argv: GlobalArgs): Promise<Context> {
+  const { openContext } = await import('../context.js');
   return openContext({
     home: argv.home,
     db: argv.db,
@@ -29,7 +33,7 @@ export function contextFrom(argv: GlobalArgs): Context {
 
 /** Runs `fn` with an open context and always closes it. */
 export async function withContext<T>(argv: GlobalArgs, fn: (ctx: Context) => Promise<T> | T): Promise<T> {
-  const ctx = contextFrom(argv);
+  const ctx = await contextFrom(argv);
   try {
     return await fn(ctx);
   } finally {

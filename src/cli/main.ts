@@ -47,4 +47,9 @@ export async function main(args: string[]): Promise<number> {
 }
 
 process.umask(0o077); // every file we create (db, WAL, key, reports) is private to the user
+// `mtdvat … | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 process.exitCode = await main(hideBin(process.argv));
