@@ -84,4 +84,16 @@ describe('mtdvat import-package (built binary)', () => {
     expect(existsSync(join(home, 'master.key'))).toBe(false);
     expect(readdirSync(join(home, 'tmp'))).toEqual([]);
   });
+
+  it('records belong to a company: --company, else the configured default, else DAT', async () => {
+    const home = join(dir, 'company');
+    const env = { MTDVAT_MASTER_KEY: newMasterKey() };
+    const company = async (...extra: string[]) =>
+      JSON.parse((await runCli(['import-package', REAL_D365, '--home', home, '--json', ...extra], { env })).stdout).company;
+    expect(await company()).toBe('DAT');
+    expect((await runCli(['config', 'set', 'default-company', 'gbsi', '--home', home])).code).toBe(0);
+    expect(await company()).toBe('GBSI');
+    expect(await company('--company', 'usmf')).toBe('USMF');
+    expect((await runCli(['config', 'set', 'default-company', 'no spaces', '--home', home])).code).toBe(2);
+  });
 });

@@ -5,6 +5,7 @@ import { webAppsCommand } from './web-apps.js';
 import { exportPackageCommand } from './export-package.js';
 import { importPackageCommand } from './import-package.js';
 import { importJobsCommand } from './import-jobs.js';
+import { configCommand } from './config.js';
 import { keysCommand } from './keys.js';
 import { authCommand } from './auth.js';
 import { sandboxCommand } from './sandbox.js';
@@ -24,6 +25,7 @@ export const commands: CommandModule<any, any>[] = [
   exportPackageCommand,
   importPackageCommand,
   importJobsCommand,
+  configCommand,
   keysCommand,
   authCommand,
   sandboxCommand,
