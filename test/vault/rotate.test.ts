@@ -268,3 +268,17 @@ describe('failures are clear VaultErrors naming the record', () => {
     await expect(openVault({ keyFile: ctx.paths.keyFile, env, create: false })).rejects.toThrow(/chmod 600/);
   });
 });
+
+describe('coverage of the store', () => {
+  it('rotation and status know every table that holds ciphertexts (a key_id column)', async () => {
+    const { CIPHERTEXT_TABLES } = await import('../../src/vault/usage.js');
+    const tables = (ctx.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
+    const found: Record<string, string[]> = {};
+    for (const t of tables) {
+      const cols = ctx.db.prepare(`PRAGMA table_info("${t}")`).all() as { name: string; type: string }[];
+      if (!cols.some((c) => c.name === 'key_id')) continue;
+      found[t] = cols.filter((c) => c.type === 'BLOB').map((c) => c.name).sort();
+    }
+    expect(found).toEqual(Object.fromEntries(CIPHERTEXT_TABLES.map((t) => [t.table, [...t.columns].sort()])));
+  });
+});
