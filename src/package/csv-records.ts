@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { PackageError } from '../errors.js';
 import { ChunkDecoder } from './text.js';
 import { emptyValues, type RawRecord } from './records.js';
@@ -17,20 +17,16 @@ export function delimiterFor(sourceFormat: string): string {
 /** RFC 4180 CSV (UTF-8 or UTF-16 with BOM, CRLF or LF); row 1 holds the column names. */
 export async function* readCsvRecords(stream: Readable, file: string, delimiter = ','): AsyncGenerator<RawRecord> {
   const decoder = new ChunkDecoder(file);
-  const parser = parse({ delimiter, relax_column_count: false, skip_empty_lines: true, bom: true });
-  const ready: string[][] = [];
-  let failure: Error | undefined;
-  parser.on('readable', () => {
-    let row: string[] | null;
-    while ((row = parser.read() as string[] | null) !== null) ready.push(row);
-  });
-  parser.on('error', (error: Error & { lines?: number }) => {
-    failure ??= new PackageError(`"${file}" is not valid CSV${error.lines ? ` (line ${error.lines})` : ''}: ${error.message}`, { file });
-  });
+  async function* text(): AsyncGenerator<string> {
+    for await (const chunk of stream) yield decoder.write(chunk as Buffer);
+    yield decoder.end();
+  }
+  // Piped, so a parse error (broken quoting) rejects the loop below instead of stalling a write.
+  const parser = Readable.from(text()).pipe(parse({ delimiter, relax_column_count: false, skip_empty_lines: true, bom: true }));
   let header: string[] | undefined;
   let count = 0;
-  function* drain(): Generator<RawRecord> {
-    for (const row of ready.splice(0, ready.length)) {
+  try {
+    for await (const row of parser as AsyncIterable<string[]>) {
       if (!header) {
         header = row.map((c) => c.trim());
         continue;
@@ -40,21 +36,9 @@ export async function* readCsvRecords(stream: Readable, file: string, delimiter 
       header.forEach((column, i) => (values[column] = row[i] ?? ''));
       yield { no: count, values };
     }
+  } catch (error) {
+    if (error instanceof PackageError) throw error;
+    const e = error as Error & { lines?: number };
+    throw new PackageError(`"${file}" is not valid CSV${e.lines ? ` (line ${e.lines})` : ''}: ${e.message}`, { file, record: count + 1 });
   }
-  const feed = async (text: string) => {
-    if (text && !parser.write(text)) await new Promise((resolve) => parser.once('drain', resolve));
-  };
-  for await (const chunk of stream) {
-    await feed(decoder.write(chunk as Buffer));
-    if (failure) throw failure;
-    yield* drain();
-  }
-  await feed(decoder.end());
-  await new Promise<void>((resolve) => {
-    parser.once('end', resolve);
-    parser.once('error', () => resolve());
-    parser.end();
-  });
-  if (failure) throw failure;
-  yield* drain();
 }

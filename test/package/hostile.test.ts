@@ -362,9 +362,6 @@ const CASES: Case[] = [
     build: () => csvPackage('DESCRIPTION,MESSAGEITEMTYPE\r\nok,"x"y\r\nok,VAT return\r\n'),
     message: /not valid CSV/,
     names: 'Message item types.csv',
-    // Reader defect (reported to the lead): csv-records.ts awaits 'drain' after csv-parse has already
-    // failed, so the CLI never settles and node exits 13 with no message. Remove once fixed.
-    knownDefect: true,
   },
   {
     name: 'field longer than the schema allows',
