@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { MtdvatError, UsageError } from '../../errors.js';
+import { createTestUserCommand } from './sandbox-create-test-user.js';
 
 /**
  * `mtdvat sandbox`: runs the local HMRC emulator (src/sandbox) in the foreground until SIGINT/SIGTERM,
@@ -12,8 +13,9 @@ interface SandboxArgs {
   json?: boolean;
 }
 
-export const sandboxCommand: CommandModule<object, SandboxArgs> = {
-  command: 'sandbox',
+/** The default subcommand: `mtdvat sandbox [--port N]` serves until stopped. */
+const serveCommand: CommandModule<object, SandboxArgs> = {
+  command: ['serve', '$0'],
   describe: 'Run a local HMRC emulator (OAuth, VAT API, test users) on 127.0.0.1',
   builder: (y) =>
     y
@@ -76,4 +78,11 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
     await sandbox.close();
     if (!argv.json) process.stderr.write('Sandbox stopped.\n');
   },
+};
+
+export const sandboxCommand: CommandModule<object, object> = {
+  command: 'sandbox',
+  describe: 'Local HMRC emulator (`mtdvat sandbox [--port N]`), and sandbox helpers (create-test-user)',
+  builder: (y) => y.command(serveCommand).command(createTestUserCommand as CommandModule<object, never>),
+  handler: () => {},
 };
