@@ -19,17 +19,17 @@ import { fphCommand } from './fph.js';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
-  inspectPackageCommand,
-  verifyCommand,
-  webAppsCommand,
-  exportPackageCommand,
   importPackageCommand,
   importJobsCommand,
-  configCommand,
-  keysCommand,
+  inspectPackageCommand,
+  exportPackageCommand,
+  verifyCommand,
+  webAppsCommand,
   authCommand,
-  sandboxCommand,
   vatCommand,
   vat100Command,
   fphCommand,
+  sandboxCommand,
+  keysCommand,
+  configCommand,
 ];
