@@ -1,0 +1,82 @@
+/**
+ * `mtdvat keys rotate` killed with SIGKILL at many points (built binary): every secret must still
+ * decrypt afterwards with whichever key the store was left under, and no `master.key.new` may linger
+ * once the key has been opened again.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { openContext } from '../../src/context.js';
+import { writeSecret } from '../../src/store/records.js';
+
+const BIN = resolve(__dirname, '../../bin/mtdvat.js');
+const SECRETS = 5000;
+const RUNS = 20;
+let home: string;
+
+function env() {
+  return { PATH: process.env.PATH, CI: 'true', NO_COLOR: '1' };
+}
+
+function rotate(killAfterMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }> {
+  return new Promise((resolvePromise, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [BIN, 'keys', 'rotate', '--home', home], { env: env(), stdio: 'ignore' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal, ms: performance.now() - started });
+    });
+  });
+}
+
+function keysJson(command: string) {
+  const r = spawnSync(process.execPath, [BIN, 'keys', command, '--json', '--home', home], { env: env(), encoding: 'utf8' });
+  return { code: r.status, body: r.stdout ? JSON.parse(r.stdout) : undefined, stderr: r.stderr };
+}
+
+beforeAll(async () => {
+  if (!existsSync(resolve(__dirname, '../../dist/src/cli/main.js'))) throw new Error('build first: npx tsc -p tsconfig.json');
+  home = mkdtempSync(join(tmpdir(), 'mtdvat-keys-crash-'));
+  const ctx = openContext({ home, env: {} });
+  try {
+    const vault = await ctx.vault({ create: true });
+    ctx.db.transaction(() => {
+      for (let i = 0; i < SECRETS; i++) writeSecret(ctx.db, vault, 'DAT', 'WebApplication', [`App ${i}`], 'CLIENTSECRET', `secret ${i}`);
+    })();
+  } finally {
+    ctx.close();
+  }
+});
+
+afterAll(() => {
+  if (home) rmSync(home, { recursive: true, force: true });
+});
+
+describe('SIGKILL during keys rotate', () => {
+  it(`every secret still decrypts after ${RUNS} interrupted rotations`, async () => {
+    const full = await rotate(60_000);
+    expect(full.code).toBe(0);
+    let killed = 0;
+    const keyIds = new Set<string>();
+    for (let i = 0; i < RUNS; i++) {
+      const delay = Math.round(20 + (i / RUNS) * full.ms * 1.1);
+      const run = await rotate(delay);
+      if (run.signal === 'SIGKILL') killed++;
+      else expect(run.code, `run ${i}`).toBe(0);
+      const verify = keysJson('verify');
+      expect(verify.code, `run ${i} (kill at ${delay} ms): ${verify.stderr}`).toBe(0);
+      expect(verify.body).toMatchObject({ ok: true, verified: SECRETS });
+      expect(existsSync(join(home, 'master.key.new')), `run ${i}`).toBe(false);
+      const status = keysJson('status');
+      expect(status.code, status.stderr).toBe(0);
+      expect(status.body).toMatchObject({ protects: SECRETS, otherKey: 0, pendingRotation: false });
+      keyIds.add(status.body.keyId as string);
+    }
+    expect(killed).toBeGreaterThan(RUNS / 2);
+    expect(keyIds.size).toBeGreaterThan(1);
+  }, 120_000);
+});
