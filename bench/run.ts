@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -39,6 +39,8 @@ const sizesOf = (text: string | undefined, fallback: number[]) => (text !== unde
 const XML_SIZES = sizesOf(arg('--sizes'), [10_000, 100_000, 1_000_000]);
 const EXCEL_SIZES = sizesOf(arg('--excel-sizes'), [10_000, 100_000]);
 const WRITE = !process.argv.includes('--no-write');
+/** Other work on the machine skews every figure: recorded with the results. */
+const LOAD_AT_START = loadavg()[0];
 
 /** The i-th benchmark record: 5 fields of AdditionalField (strings and Yes/No enums). */
 function record(i: number): Record<string, string> {
@@ -294,7 +296,7 @@ function render(rows: Row[], x: Extras, notes: string[]): { console: string; mar
   checks.push({ label: `mtdvat auth status within ${TARGETS.startupRatio}× of node -e 0`, ok: x.authStatusMs <= x.nodeBaseline * TARGETS.startupRatio, measured: `${fmtMs(x.authStatusMs)} vs ${fmtMs(x.nodeBaseline)} (${(x.authStatusMs / x.nodeBaseline).toFixed(2)}×)` });
 
   const cpu = cpus();
-  const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 1024 ** 3)} GiB memory, ${platform()} ${release()}, Node ${process.version}`;
+  const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 1024 ** 3)} GiB memory, ${platform()} ${release()}, Node ${process.version}; 1-minute load average ${LOAD_AT_START.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end`;
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
