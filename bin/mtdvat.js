@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import '../dist/src/cli/main.js';
+// The bundled CLI (see rolldown.config.mjs); `npm run build` makes it.
+import '../dist/bundle/mtdvat.mjs';

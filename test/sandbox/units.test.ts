@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { sandboxCommand } from '../../src/cli/commands/sandbox.js';
+import { serveCommand } from '../../src/cli/commands/sandbox.js';
 import { MtdvatError } from '../../src/errors.js';
 import { loadSandboxConfig } from '../../src/sandbox/config.js';
 import { DEFAULT_TEST_USER } from '../../src/sandbox/defaults.js';
@@ -114,7 +114,7 @@ describe('sandbox command', () => {
       lines.push(String(chunk));
       return true;
     });
-    const handler = sandboxCommand.handler as (argv: Record<string, unknown>) => Promise<void>;
+    const handler = serveCommand.handler as (argv: Record<string, unknown>) => Promise<void>;
     const running = handler({ port: 0, json: true, _: [], $0: 'mtdvat' });
     try {
       await vi.waitFor(() => expect(lines.length).toBe(1));
@@ -134,7 +134,7 @@ describe('sandbox command', () => {
   });
 
   it('rejects a bad port with a UsageError', async () => {
-    const handler = sandboxCommand.handler as (argv: Record<string, unknown>) => Promise<void>;
+    const handler = serveCommand.handler as (argv: Record<string, unknown>) => Promise<void>;
     await expect(handler({ port: 70000, _: [], $0: 'mtdvat' })).rejects.toThrow(/--port/);
   });
 });

@@ -14,7 +14,7 @@ interface SandboxArgs {
 }
 
 /** The default subcommand: `mtdvat sandbox [--port N]` serves until stopped. */
-const serveCommand: CommandModule<object, SandboxArgs> = {
+export const serveCommand: CommandModule<object, SandboxArgs> = {
   command: ['serve', '$0'],
   describe: 'Run a local HMRC emulator (OAuth, VAT API, test users) on 127.0.0.1',
   builder: (y) =>
