@@ -10,6 +10,15 @@ const GUID = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}
  * (D365 writes `2011-01-31 00:00:00`); GUID → `{UPPER}`. Empty stays empty.
  */
 export function normalizeValue(field: FieldSpec, raw: string): { value: string } | { error: string } {
+  const result = normalizeAny(field, raw);
+  // A secret's value must never reach a message: say what is wrong without quoting it.
+  if ('error' in result && field.secret && raw !== '' && result.error.includes(raw)) {
+    return { error: `has an invalid value (not shown: the field is secret)` };
+  }
+  return result;
+}
+
+function normalizeAny(field: FieldSpec, raw: string): { value: string } | { error: string } {
   const value = field.type === 'string' || field.secret ? raw : raw.trim();
   if (value === '') {
     if (field.required) return { error: `is required but empty` };
