@@ -152,7 +152,7 @@ const fmtInt = (n: number) => Math.round(n).toLocaleString('en-GB');
 const fmtMs = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 
 async function main(): Promise<void> {
-  if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) throw new Error('build first (npm run bench builds)');
+  if (!existsSync(join(ROOT, 'dist/bundle/mtdvat.mjs'))) throw new Error('build first (npm run bench builds)');
   const work = mkdtempSync(join(tmpdir(), 'mtdvat-bench-'));
   const schema = loadSchemas().byId(ENTITY);
   const rows: Row[] = [];

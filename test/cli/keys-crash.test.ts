@@ -39,7 +39,7 @@ function keysJson(command: string) {
 }
 
 beforeAll(async () => {
-  if (!existsSync(resolve(__dirname, '../../dist/src/cli/main.js'))) throw new Error('build first: npx tsc -p tsconfig.json');
+  if (!existsSync(resolve(__dirname, '../../dist/bundle/mtdvat.mjs'))) throw new Error('build first: npm run build');
   home = mkdtempSync(join(tmpdir(), 'mtdvat-keys-crash-'));
   const ctx = openContext({ home, env: {} });
   try {

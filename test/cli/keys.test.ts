@@ -54,7 +54,7 @@ function keyMaterial(home: string): string {
 }
 
 beforeAll(() => {
-  if (!existsSync(resolve(__dirname, '../../dist/src/cli/main.js'))) throw new Error('build first: npx tsc -p tsconfig.json');
+  if (!existsSync(resolve(__dirname, '../../dist/bundle/mtdvat.mjs'))) throw new Error('build first: npm run build');
 });
 
 afterAll(() => {

@@ -70,7 +70,7 @@ function inspect(): { integrity: string; sum: string; count: number } {
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) throw new Error('build first: npx tsc -p tsconfig.json');
+  if (!existsSync(join(ROOT, 'dist/bundle/mtdvat.mjs'))) throw new Error('build first: npm run build');
   work = mkdtempSync(join(tmpdir(), 'mtdvat-crash-'));
   home = join(work, 'home');
   mkdirSync(home);

@@ -452,7 +452,7 @@ async function runImport(file: string, env: Record<string, string> = {}) {
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) throw new Error('build first: npx tsc -p tsconfig.json');
+  if (!existsSync(join(ROOT, 'dist/bundle/mtdvat.mjs'))) throw new Error('build first: npm run build');
   if (!TIME) console.warn('hostile corpus: /usr/bin/time not found; peak RSS is bounded by --max-old-space-size only');
   work = mkdtempSync(join(tmpdir(), 'mtdvat-hostile-'));
   home = join(work, 'home');
