@@ -18,7 +18,8 @@ import { withAccessToken } from '../auth/access-token.js';
 import { loadWebApp, type WebApp } from '../auth/web-app.js';
 import { ensureFraudConsent, fraudHeadersFor, type ConsentIo } from './fraud-headers.js';
 import { BOXES, PERIOD_KEY_PATTERN, toSubmitBody, type VatReturn } from '../report/nine-box.js';
-import { Decimal, parseJsonExact } from '../report/decimal.js';
+import { Decimal } from '../lib/decimal.js';
+import { parseJsonExact } from '../lib/exact-json.js';
 import { claimForSending, getReceipt, recordFiled, updateReceipt, type Receipt } from './vat-receipts.js';
 
 export const VRN_PATTERN = /^\d{9}$/;

@@ -2,12 +2,25 @@
  * Exact decimals for money: value = unscaled × 10^-scale, with the scale AS WRITTEN kept.
  * Why: HMRC's VAT API (Scala BigDecimal) rejects `1.000` for a 2-dp box but accepts `1.00`, and
  * sums must be exact. Floats are never used: no parseFloat, no Number arithmetic on amounts.
+ * One class for the CLI (src/report, src/hmrc) and the HMRC emulator (src/sandbox).
  */
+export interface ParseLimits {
+  /** Largest |exponent| accepted; aligning scales costs 10^|scale|, so hostile input must be bounded. */
+  maxExponent?: number;
+}
+
+export const DEFAULT_MAX_EXPONENT = 1000;
+
 export class Decimal {
   constructor(
     readonly unscaled: bigint,
     /** Digits after the point as written (negative for `1E+2`). */
     readonly scale: number,
+    /**
+     * The JSON number text this value was read from, if any (`1.5e2`, `-0.00`): JSON writers put it back
+     * unchanged so an echoed amount is byte-identical. Arithmetic results have none.
+     */
+    readonly text?: string,
   ) {}
 
   static readonly ZERO = new Decimal(0n, 0);
@@ -16,12 +29,13 @@ export class Decimal {
    * Parses a plain decimal or JSON number text: `-12`, `12.50`, `+3`, `1.5e2`. Throws SyntaxError otherwise.
    * The exponent is bounded so a hostile file cannot make us build huge BigInts.
    */
-  static parse(text: string): Decimal {
+  static parse(text: string, limits: ParseLimits = {}): Decimal {
+    const maxExponent = limits.maxExponent ?? DEFAULT_MAX_EXPONENT;
     const m = /^([+-]?)(\d+)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim()) ?? /^([+-]?)()\.(\d+)(?:[eE]([+-]?\d+))?$/.exec(text.trim());
     if (!m) throw new SyntaxError(`not a number: "${text}"`);
     const frac = m[3] ?? '';
     const exp = m[4] ? Number(m[4]) : 0;
-    if (!Number.isSafeInteger(exp) || Math.abs(exp) > 1000) throw new SyntaxError(`exponent out of range: "${text}"`);
+    if (!Number.isSafeInteger(exp) || Math.abs(exp) > maxExponent) throw new SyntaxError(`exponent out of range: "${text}"`);
     const digits = (m[2] || '0') + frac;
     const unscaled = BigInt(digits) * (m[1] === '-' ? -1n : 1n);
     return new Decimal(unscaled, frac.length - exp);
@@ -128,140 +142,4 @@ export class Decimal {
   toNumber(): number {
     return Number(this.toString());
   }
-}
-
-// ---------- JSON with exact numbers ----------
-
-export type JsonValue = null | boolean | string | Decimal | JsonValue[] | { [key: string]: JsonValue };
-
-/**
- * Parses JSON text keeping every number as a Decimal with its written scale (JSON.parse would turn
- * `1.000` and `1.00` into the same double). Objects have a null prototype so `__proto__` stays data.
- */
-export function parseJsonExact(text: string): JsonValue {
-  let i = 0;
-  const fail = (what: string): never => {
-    throw new SyntaxError(`${what} at position ${i}`);
-  };
-  const ws = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
-  };
-  const str = (): string => {
-    i++;
-    let out = '';
-    for (;;) {
-      if (i >= text.length) fail('unterminated string');
-      const ch = text[i];
-      if (ch === '"') {
-        i++;
-        return out;
-      }
-      if (ch < ' ') fail('control character in string');
-      if (ch !== '\\') {
-        out += ch;
-        i++;
-        continue;
-      }
-      const e = text[i + 1];
-      const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-      if (e === 'u') {
-        const hex = text.slice(i + 2, i + 6);
-        if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('bad unicode escape');
-        out += String.fromCharCode(parseInt(hex, 16));
-        i += 6;
-      } else if (e !== undefined && e in simple) {
-        out += simple[e];
-        i += 2;
-      } else fail('bad escape');
-    }
-  };
-  const value = (depth: number): JsonValue => {
-    if (depth > 100) fail('nesting too deep');
-    ws();
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      const obj = Object.create(null) as { [key: string]: JsonValue };
-      ws();
-      if (text[i] === '}') {
-        i++;
-        return obj;
-      }
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail('expected a "quoted" key');
-        const key = str();
-        ws();
-        if (text[i] !== ':') fail("expected ':'");
-        i++;
-        obj[key] = value(depth + 1);
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') {
-          i++;
-          return obj;
-        }
-        fail("expected ',' or '}'");
-      }
-    }
-    if (c === '[') {
-      i++;
-      const arr: JsonValue[] = [];
-      ws();
-      if (text[i] === ']') {
-        i++;
-        return arr;
-      }
-      for (;;) {
-        arr.push(value(depth + 1));
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') {
-          i++;
-          return arr;
-        }
-        fail("expected ',' or ']'");
-      }
-    }
-    if (c === '"') return str();
-    for (const [word, v] of [
-      ['true', true],
-      ['false', false],
-      ['null', null],
-    ] as const) {
-      if (text.startsWith(word, i)) {
-        i += word.length;
-        return v;
-      }
-    }
-    const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
-    if (!m) return fail('unexpected token');
-    i += m[0].length;
-    return Decimal.parse(m[0]);
-  };
-  // Tolerate a UTF-8 BOM (Windows editors add one).
-  if (text.charCodeAt(0) === 0xfeff) i = 1;
-  const result = value(0);
-  ws();
-  if (i !== text.length) fail('trailing data');
-  return result;
-}
-
-/** JSON text writer that writes Decimals as their exact text. */
-export function stringifyExact(value: unknown): string {
-  if (value instanceof Decimal) return value.toString();
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => stringifyExact(v ?? null)).join(',')}]`;
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (v === undefined || typeof v === 'function') continue;
-    parts.push(`${JSON.stringify(k)}:${stringifyExact(v)}`);
-  }
-  return `{${parts.join(',')}}`;
 }

@@ -3,7 +3,8 @@
  * enforced on the client so a return that HMRC would reject never leaves the machine.
  */
 import { ValidationError } from '../errors.js';
-import { Decimal, stringifyExact } from './decimal.js';
+import { Decimal } from '../lib/decimal.js';
+import { stringifyExact } from '../lib/exact-json.js';
 
 export type BoxKind = 'money' | 'net' | 'whole';
 

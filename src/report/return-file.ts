@@ -20,7 +20,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, basename } from 'node:path';
 import { ValidationError, UsageError } from '../errors.js';
-import { Decimal, parseJsonExact, type JsonValue } from './decimal.js';
+import { Decimal } from '../lib/decimal.js';
+import { parseJsonExact, type JsonValue } from '../lib/exact-json.js';
 import { buildReturn, RETURN_FIELD_NAMES, type BuildOptions, type RawField, type VatReturn } from './nine-box.js';
 
 export const RETURN_SHEET_NAME = 'VAT return';

@@ -1,6 +1,6 @@
 /** Request context and response helpers shared by every route module. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { stringifyJson } from './json-decimal.js';
+import { stringifyExact } from '../lib/exact-json.js';
 import type { SandboxState } from './state.js';
 
 export interface Ctx {
@@ -21,7 +21,7 @@ export function header(ctx: Ctx, name: string): string | undefined {
 const NO_CACHE = 'no-cache,no-store,max-age=0';
 
 export function sendJson(ctx: Ctx, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = stringifyJson(body);
+  const text = stringifyExact(body);
   ctx.res.writeHead(status, {
     'Content-Type': 'application/json',
     'Cache-Control': NO_CACHE,

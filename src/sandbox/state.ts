@@ -3,7 +3,7 @@
  * `RunningSandbox` can expose clock, stats, faults and revocation without reaching into closures.
  */
 import { randomBytes } from 'node:crypto';
-import type { JsonDecimal } from './json-decimal.js';
+import type { Decimal } from '../lib/decimal.js';
 import type { SandboxClient, SandboxFault, SandboxTestUser } from './server.js';
 
 export type UserType = 'ORGANISATION' | 'INDIVIDUAL' | 'AGENT';
@@ -66,7 +66,7 @@ export interface RefreshTokenRecord {
 
 export interface StoredReturn {
   periodKey: string;
-  boxes: Record<string, JsonDecimal>;
+  boxes: Record<string, Decimal>;
   receivedAt: number;
 }
 

@@ -7,7 +7,8 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { addDays, addMonths, addYears, isoDate, isoMillis, isoSeconds, parseIsoDate, utcMidnight } from './dates.js';
 import { type Ctx, header, sendEmpty, sendJson } from './http.js';
-import { isJsonObject, JsonDecimal, type JsonValue, parseJsonDecimal } from './json-decimal.js';
+import { Decimal } from '../lib/decimal.js';
+import { isJsonObject, type JsonValue, parseJsonExact } from '../lib/exact-json.js';
 import type { AccessTokenRecord, SandboxState } from './state.js';
 import { isVrnFormat } from './vrn.js';
 
@@ -253,7 +254,13 @@ export const RETURN_FIELDS: [string, FieldKind][] = [
   ['finalised', 'bool'],
 ];
 
-const D = (s: string) => JsonDecimal.parse(s);
+/**
+ * The emulator's request-body limits (its own, looser than the CLI's file reader): the exponent bound
+ * keeps a hostile `1e999999999` from stalling scale alignment; no BOM, as Play's parser refuses one.
+ */
+export const EMULATOR_JSON_LIMITS = { maxDepth: 200, maxExponent: 10_000, allowBom: false };
+
+const D = (s: string) => Decimal.parse(s);
 const MONEY_MIN = D('-9999999999999.99');
 const MONEY_MAX = D('9999999999999.99');
 const NET_MIN = D('0');
@@ -271,7 +278,7 @@ interface FieldError {
   path: string;
 }
 
-const inRange = (v: JsonDecimal, min: JsonDecimal, max: JsonDecimal) => v.compare(min) >= 0 && v.compare(max) <= 0;
+const inRange = (v: Decimal, min: Decimal, max: Decimal) => v.compare(min) >= 0 && v.compare(max) <= 0;
 
 /** Level 2 of SubmitReturnValidator: per-field type, format and range checks, all collected. */
 export function fieldErrors(body: JsonValue): FieldError[] {
@@ -296,7 +303,7 @@ export function fieldErrors(body: JsonValue): FieldError[] {
       if (typeof v !== 'boolean') add('UNMAPPED_PLAY_ERROR', 'error.expected.jsboolean');
       continue;
     }
-    if (!(v instanceof JsonDecimal)) {
+    if (!(v instanceof Decimal)) {
       add('INVALID_NUMERIC_VALUE', 'please provide a numeric field');
       continue;
     }
@@ -311,7 +318,7 @@ export function fieldErrors(body: JsonValue): FieldError[] {
 }
 
 /** Level 3: exact decimal arithmetic on boxes 3 and 5. */
-export function arithmeticErrors(boxes: Record<string, JsonDecimal>): FieldError[] {
+export function arithmeticErrors(boxes: Record<string, Decimal>): FieldError[] {
   const errors: FieldError[] = [];
   if (boxes.totalVatDue.compare(boxes.vatDueSales.add(boxes.vatDueAcquisitions)) !== 0) {
     errors.push({
@@ -364,7 +371,7 @@ export async function handleSubmitReturn(ctx: Ctx, token: AccessTokenRecord, vrn
   }
   let body: JsonValue;
   try {
-    body = parseJsonDecimal(ctx.body);
+    body = parseJsonExact(ctx.body, EMULATOR_JSON_LIMITS);
   } catch {
     return sendJson(ctx, 400, legacy('Invalid Json'), receipt);
   }
@@ -373,8 +380,8 @@ export async function handleSubmitReturn(ctx: Ctx, token: AccessTokenRecord, vrn
   const fErrors = fieldErrors(body);
   if (fErrors.length) return sendJson(ctx, 400, invalidRequest(fErrors), receipt);
   const obj = body as Record<string, JsonValue>;
-  const boxes: Record<string, JsonDecimal> = {};
-  for (const [name, kind] of RETURN_FIELDS) if (kind !== 'periodKey' && kind !== 'bool') boxes[name] = obj[name] as JsonDecimal;
+  const boxes: Record<string, Decimal> = {};
+  for (const [name, kind] of RETURN_FIELDS) if (kind !== 'periodKey' && kind !== 'bool') boxes[name] = obj[name] as Decimal;
   const aErrors = arithmeticErrors(boxes);
   if (aErrors.length) return sendJson(ctx, 400, invalidRequest(aErrors), receipt);
   if (obj.finalised !== true) {

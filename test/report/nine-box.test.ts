@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Decimal, parseJsonExact } from '../../src/report/decimal.js';
+import { Decimal } from '../../src/lib/decimal.js';
+import { parseJsonExact } from '../../src/lib/exact-json.js';
 import { buildReturn, checkReturn, toSubmitBody } from '../../src/report/nine-box.js';
 import { ValidationError } from '../../src/errors.js';
 import { readJsonFields } from '../../src/report/return-file.js';

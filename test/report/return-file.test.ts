@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { cellToRaw, readReturnFile } from '../../src/report/return-file.js';
 import { vat100Json, vat100Workbook } from '../../src/report/vat100.js';
-import { Decimal } from '../../src/report/decimal.js';
+import { Decimal } from '../../src/lib/decimal.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mtdvat-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

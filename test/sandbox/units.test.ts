@@ -6,10 +6,12 @@ import { serveCommand } from '../../src/cli/commands/sandbox.js';
 import { MtdvatError } from '../../src/errors.js';
 import { loadSandboxConfig } from '../../src/sandbox/config.js';
 import { DEFAULT_TEST_USER } from '../../src/sandbox/defaults.js';
-import { JsonDecimal, parseJsonDecimal, stringifyJson } from '../../src/sandbox/json-decimal.js';
+import { Decimal } from '../../src/lib/decimal.js';
+import { parseJsonExact, stringifyExact } from '../../src/lib/exact-json.js';
+import { EMULATOR_JSON_LIMITS as EMULATOR } from '../../src/sandbox/vat.js';
 import { generateVrn, isValidVrn } from '../../src/sandbox/vrn.js';
 
-describe('json-decimal', () => {
+describe('exact JSON (emulator limits)', () => {
   it.each([
     ['1.000', 3, true],
     ['1.00', 2, true],
@@ -19,25 +21,25 @@ describe('json-decimal', () => {
     ['1.5E1', 0, true],
     ['-0.01', 2, false],
   ])('%s has scale %d (whole: %s)', (raw, scale, whole) => {
-    const d = JsonDecimal.parse(raw);
+    const d = Decimal.parse(raw);
     expect(d.decimalPlaces).toBe(scale);
     expect(d.isWhole).toBe(whole);
   });
 
   it('exact arithmetic and comparison across scales', () => {
-    const sum = JsonDecimal.parse('0.1').add(JsonDecimal.parse('0.2'));
-    expect(sum.compare(JsonDecimal.parse('0.30'))).toBe(0);
-    expect(JsonDecimal.parse('10').subtract(JsonDecimal.parse('40.5')).abs().raw).toBe('30.5');
-    expect(JsonDecimal.parse('1.0').compare(JsonDecimal.parse('1'))).toBe(0);
+    const sum = Decimal.parse('0.1').add(Decimal.parse('0.2'));
+    expect(sum.compare(Decimal.parse('0.30'))).toBe(0);
+    expect(Decimal.parse('10').subtract(Decimal.parse('40.5')).abs().toString()).toBe('30.5');
+    expect(Decimal.parse('1.0').compare(Decimal.parse('1'))).toBe(0);
   });
 
   it('parses structures and keeps the raw number text on output', () => {
     const text = '{"a":[1.00,true,null,"x\\n\\u00e9"],"b":{"c":-0.50}}';
-    expect(stringifyJson(parseJsonDecimal(text))).toBe('{"a":[1.00,true,null,"x\\né"],"b":{"c":-0.50}}');
+    expect(stringifyExact(parseJsonExact(text, EMULATOR))).toBe('{"a":[1.00,true,null,"x\\né"],"b":{"c":-0.50}}');
   });
 
   it.each(['{', '[1,]', '01', '1.', '{"a":1}x', '{"a" 1}', "{'a':1}", '"\u0001"', 'tru', '1e99999'])('rejects %j', (text) => {
-    expect(() => parseJsonDecimal(text)).toThrow(SyntaxError);
+    expect(() => parseJsonExact(text, EMULATOR)).toThrow(SyntaxError);
   });
 });
 
