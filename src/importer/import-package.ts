@@ -79,9 +79,9 @@ export async function importPackage(ctx: Context, zipPath: string, options: Impo
   result.jobId = Number(
     db
       .prepare(
-        `INSERT INTO import_jobs (started_at, company, package_name, package_sha256, status, dry_run) VALUES (?, ?, ?, ?, 'Executing', ?)`,
+        `INSERT INTO import_jobs (started_at, company, package_name, package_sha256, status, dry_run, pid) VALUES (?, ?, ?, ?, 'Executing', ?, ?)`,
       )
-      .run(new Date().toISOString(), ctx.company, result.package, result.sha256, options.dryRun ? 1 : 0).lastInsertRowid,
+      .run(new Date().toISOString(), ctx.company, result.package, result.sha256, options.dryRun ? 1 : 0, process.pid).lastInsertRowid,
   );
 
   let pkg: OpenedPackage | undefined;
@@ -410,6 +410,17 @@ export interface ImportJob {
   errors: ImportProblem[];
 }
 
+/** A job still "Executing" whose process is gone was killed mid-import (its transaction rolled back). */
+function isInterrupted(row: Record<string, unknown>): boolean {
+  if (row.status !== 'Executing' || typeof row.pid !== 'number') return false;
+  try {
+    process.kill(row.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 export function listImportJobs(ctx: Context, limit = 50): ImportJob[] {
   const rows = ctx.db
     .prepare('SELECT * FROM import_jobs WHERE company = ? ORDER BY id DESC LIMIT ?')
@@ -421,7 +432,7 @@ export function listImportJobs(ctx: Context, limit = 50): ImportJob[] {
     company: r.company as string,
     package: r.package_name as string,
     sha256: (r.package_sha256 as string) ?? null,
-    status: r.status as string,
+    status: isInterrupted(r) ? 'Interrupted' : (r.status as string),
     dryRun: r.dry_run === 1,
     entities: JSON.parse(r.entities as string) as EntityResult[],
     errors: JSON.parse(r.errors as string) as ImportProblem[],

@@ -116,4 +116,6 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (company, vrn, period_key)
   ) STRICT;
   `,
+  // Which process runs an import: a job left "Executing" by a killed process is shown as Interrupted.
+  `ALTER TABLE import_jobs ADD COLUMN pid INTEGER;`,
 ];

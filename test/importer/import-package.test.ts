@@ -167,3 +167,15 @@ describe('bad packages leave the stored setup unchanged', () => {
     expect(job).toEqual({ status: 'Failed' });
   });
 });
+
+describe('import jobs', () => {
+  it('a job left "Executing" by a process that no longer exists is listed as Interrupted', async () => {
+    const { listImportJobs } = await import('../../src/importer/import-package.js');
+    await importPackage(ctx, await pkg('a.zip', [webAppsEntity()]));
+    // A pid far above pid_max on Linux: no such process.
+    ctx.db.prepare(`INSERT INTO import_jobs (started_at, company, package_name, status, pid) VALUES ('2026-01-01T00:00:00Z', 'DAT', 'killed.zip', 'Executing', 99999999)`).run();
+    ctx.db.prepare(`INSERT INTO import_jobs (started_at, company, package_name, status, pid) VALUES ('2026-01-01T00:00:01Z', 'DAT', 'running.zip', 'Executing', ?)`).run(process.pid);
+    const statuses = Object.fromEntries(listImportJobs(ctx).map((j) => [j.package, j.status]));
+    expect(statuses).toEqual({ 'a.zip': 'Succeeded', 'killed.zip': 'Interrupted', 'running.zip': 'Executing' });
+  });
+});
