@@ -1,4 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { EntityDecoder } from '@nodable/entities';
 import { PackageError } from '../errors.js';
 
 export interface FieldMap {
@@ -55,6 +56,8 @@ export function parseSmallXml(text: string, file: string, arrays: string[] = [])
     ignorePiTags: true,
     removeNSPrefix: true,
     isArray: (name) => arraySet.has(name),
+    // fast-xml-parser leaves numeric references (&#xD;) undecoded by default; .NET writes them.
+    entityDecoder: new EntityDecoder({ numericAllowed: true }) as never,
   });
   try {
     return parser.parse(text) as Record<string, unknown>;

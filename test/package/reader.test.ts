@@ -81,6 +81,13 @@ describe('manifest', () => {
     expect(m.definitionGroupName).toBe('Test package');
   });
 
+  it('decodes numeric character references in the manifest (.NET writes &#xD;&#xA;)', () => {
+    const xml = manifestXml({ entities: [{ entityName: 'Fish & chips', records: [{ A: '1' }] }] }).replace('Test package', 'Line&#xD;&#xA;two &#65;');
+    const m = parseManifest(xml);
+    expect(m.definitionGroupName).toBe('Line\r\ntwo A');
+    expect(m.lines[0].entityName).toBe('Fish & chips');
+  });
+
   it('sort is stable on ties (manifest position breaks them)', () => {
     const base = { sourceFormat: 'XML-Element', inputFilePath: 'x', excelSheetName: '', disable: false, maps: [] };
     const lines = [
