@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { GlobalArgs } from '../global.js';
+import { auditLogCommand } from '../audit-log-command.js';
 
 /**
  * `mtdvat auth …`: HMRC authorization for an imported web application (the D365 seed flow).
@@ -26,11 +27,6 @@ interface ObtainArgs extends AppArgs {
 
 interface StatusArgs extends GlobalArgs {
   app?: string;
-}
-
-interface LogArgs extends GlobalArgs {
-  app?: string;
-  limit: number;
 }
 
 const appOption = { type: 'string', demandOption: true, describe: 'Web application name (as imported, e.g. "Sandbox HMRC")' } as const;
@@ -255,39 +251,22 @@ const forgetCmd: CommandModule<GlobalArgs, AppArgs> = {
   },
 };
 
-const logCmd: CommandModule<GlobalArgs, LogArgs> = {
-  command: 'log',
+const logCmd = auditLogCommand({
+  category: 'auth',
   describe: 'Auth events (code requested, token obtained, refreshed, failed), newest first, without secrets',
-  builder: (y) =>
-    y
-      .option('app', { type: 'string', describe: 'Only this web application' })
-      .option('limit', { type: 'number', default: 50, describe: 'How many entries' }) as unknown as Argv<LogArgs>,
-  handler: async (argv) => {
-    const { withContext } = await import('../global.js');
-    const { print, printJson, table } = await import('../output.js');
-    await withContext(argv, async (ctx) => {
-      const { listAudit } = await import('../../store/audit.js');
-      const rows = listAudit(ctx.db, { category: 'auth', company: ctx.company, app: argv.app, limit: argv.limit });
-      if (argv.json) {
-        printJson(rows);
-        return;
-      }
-      if (!rows.length) {
-        print('No auth events yet.');
-        return;
-      }
-      const summary = (d: Record<string, unknown>) => {
-        if (typeof d.status === 'number') return `HTTP ${d.status}`;
-        if (typeof d.error === 'string') return d.error;
-        return Object.entries(d)
-          .filter(([, v]) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
-          .map(([k, v]) => `${k}=${String(v)}`)
-          .join(' ');
-      };
-      print(table(['At', 'App', 'Event', 'Detail'], rows.map((r) => [r.at, r.app ?? '', r.event, summary(r.detail)])));
-    });
-  },
-};
+  empty: 'No auth events yet.',
+  columns: ['At', 'App', 'Event', 'Detail'],
+  row: (r) => [r.at, r.app ?? '', r.event, summary(r.detail)],
+});
+
+function summary(d: Record<string, unknown>): string {
+  if (typeof d.status === 'number') return `HTTP ${d.status}`;
+  if (typeof d.error === 'string') return d.error;
+  return Object.entries(d)
+    .filter(([, v]) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
+}
 
 export const authCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'auth <command>',

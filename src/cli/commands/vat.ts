@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { GlobalArgs } from '../global.js';
+import { auditLogCommand } from '../audit-log-command.js';
 import type { Context } from '../../context.js';
 import type { VatTarget } from '../../hmrc/vat.js';
 
@@ -29,10 +30,6 @@ interface SubmitArgs extends ReturnArgs {
 interface RangeArgs extends TargetArgs {
   from: string;
   to: string;
-}
-interface LogArgs extends GlobalArgs {
-  app?: string;
-  limit: number;
 }
 
 function targetOptions<T>(y: Argv<T>): Argv<T> {
@@ -198,39 +195,18 @@ function money(n: number | undefined): string {
   return n.toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }
 
-const log: CommandModule<GlobalArgs, LogArgs> = {
-  command: 'log',
+const log = auditLogCommand({
+  category: 'hmrc',
   describe: 'HMRC requests and responses kept in the audit table (tokens and secrets redacted), newest first',
-  builder: (y) =>
-    y
-      .option('app', { type: 'string', describe: 'Only this web application' })
-      .option('limit', { type: 'number', default: 50, describe: 'How many entries' }) as unknown as Argv<LogArgs>,
-  handler: async (argv) => {
-    const { withContext } = await import('../global.js');
-    const { print, printJson, table } = await import('../output.js');
-    await withContext(argv, async (ctx) => {
-      const { listAudit, redact } = await import('../../store/audit.js');
-      // Rows were redacted when written; redact again so an older row can never leak through here.
-      const rows = listAudit(ctx.db, { category: 'hmrc', company: ctx.company, app: argv.app, limit: argv.limit }).map((r) => ({
-        ...r,
-        detail: redact(r.detail),
-      }));
-      if (argv.json) return printJson(rows);
-      if (!rows.length) return print('No HMRC requests recorded yet.');
-      print(
-        table(
-          ['At', 'App', 'Request', 'Result', 'Correlation ID'],
-          rows.map((r) => {
-            const d = r.detail as { status?: number; error?: string; attempt?: number; responseHeaders?: Record<string, string>; response?: unknown };
-            const code = d.response && typeof d.response === 'object' ? ((d.response as { code?: string }).code ?? '') : '';
-            const result = d.status !== undefined ? `HTTP ${d.status}${code ? ` ${code}` : ''}` : (d.error ?? '');
-            return [r.at, r.app ?? '', r.event + (d.attempt && d.attempt > 1 ? ` (attempt ${d.attempt})` : ''), result, d.responseHeaders?.['x-correlationid'] ?? ''];
-          }),
-        ),
-      );
-    });
+  empty: 'No HMRC requests recorded yet.',
+  columns: ['At', 'App', 'Request', 'Result', 'Correlation ID'],
+  row: (r) => {
+    const d = r.detail as { status?: number; error?: string; attempt?: number; responseHeaders?: Record<string, string>; response?: unknown };
+    const code = d.response && typeof d.response === 'object' ? ((d.response as { code?: string }).code ?? '') : '';
+    const result = d.status !== undefined ? `HTTP ${d.status}${code ? ` ${code}` : ''}` : (d.error ?? '');
+    return [r.at, r.app ?? '', r.event + (d.attempt && d.attempt > 1 ? ` (attempt ${d.attempt})` : ''), result, d.responseHeaders?.['x-correlationid'] ?? ''];
   },
-};
+});
 
 export const vatCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'vat <command>',
