@@ -10,7 +10,8 @@ export const WEB_APP_ENTITY = 'WebApplication';
 
 export type WebAppKind = 'production' | 'sandbox' | 'local';
 
-export interface WebApp {
+/** The connection fields of a WebApplication record (names as the client uses them). */
+export interface WebAppFields {
   name: string;
   baseUrl: string;
   authorizationPath: string;
@@ -18,6 +19,37 @@ export interface WebApp {
   redirectUrl: string;
   accept: string;
   contentType: string;
+}
+
+/** Every non-secret field of the record, exactly as stored ('' when empty). */
+export interface WebAppRecordFields extends WebAppFields {
+  description: string;
+  authorizationFormatMapping: string;
+  importTokenModelMapping: string;
+}
+
+/**
+ * The one place that maps the record's D365 field names (schemas/WebApplication) to ours; the client
+ * (loadWebApp, with defaults) and the web-apps page (src/report/web-apps.ts, as stored) both read it.
+ */
+export function webAppRecordFields(record: { key: string[]; data: Record<string, string> }): WebAppRecordFields {
+  const d = record.data;
+  return {
+    name: d.WEBAPPLICATIONNAME ?? record.key[0] ?? '',
+    description: d.DESCRIPTION ?? '',
+    baseUrl: d.BASEURL ?? '',
+    authorizationPath: d.AUTHORIZATIONURLPATH ?? '',
+    tokenPath: d.TOKENURLPATH ?? '',
+    redirectUrl: d.REDIRECTURL ?? '',
+    accept: d.ACCEPT ?? '',
+    contentType: d.CONTENTTYPE ?? '',
+    authorizationFormatMapping: d.AUTHORIZATIONFORMATMAPPING ?? '',
+    importTokenModelMapping: d.IMPORTTOKENMODELMAPPING ?? '',
+  };
+}
+
+/** A web application as the HMRC client uses it: trimmed, with HMRC's defaults for empty fields. */
+export interface WebApp extends WebAppFields {
   kind: WebAppKind;
 }
 
@@ -84,19 +116,19 @@ function joinUrl(base: string, path: string): string {
 
 export function loadWebApp(ctx: Context, name: string): WebApp {
   const record = findRecord(ctx, name);
-  const d = record.data;
+  const f = webAppRecordFields(record);
   const appName = record.key[0] ?? name;
-  const baseUrl = (d.BASEURL ?? '').trim();
+  const baseUrl = f.baseUrl.trim();
   if (!baseUrl) throw new ValidationError(`web application "${appName}" has no base URL`);
   const kind = kindOfBaseUrl(baseUrl, appName);
   return {
     name: appName,
     baseUrl: baseUrl.replace(/\/+$/, ''),
-    authorizationPath: (d.AUTHORIZATIONURLPATH ?? '').trim() || '/oauth/authorize',
-    tokenPath: (d.TOKENURLPATH ?? '').trim() || '/oauth/token',
-    redirectUrl: (d.REDIRECTURL ?? '').trim() || OOB_REDIRECT,
-    accept: (d.ACCEPT ?? '').trim() || DEFAULT_ACCEPT,
-    contentType: (d.CONTENTTYPE ?? '').trim() || 'application/json',
+    authorizationPath: f.authorizationPath.trim() || '/oauth/authorize',
+    tokenPath: f.tokenPath.trim() || '/oauth/token',
+    redirectUrl: f.redirectUrl.trim() || OOB_REDIRECT,
+    accept: f.accept.trim() || DEFAULT_ACCEPT,
+    contentType: f.contentType.trim() || 'application/json',
     kind,
   };
 }

@@ -10,22 +10,12 @@ import { normalizeValue } from '../schema/normalize.js';
 import type { EntitySchema } from '../schema/types.js';
 import { audit } from '../store/audit.js';
 import { getRecord, hasSecret, listRecords, updateRecordData, writeSecret, type StoredRecord } from '../store/records.js';
+import { WEB_APP_ENTITY as ENTITY, webAppRecordFields, type WebAppRecordFields } from '../auth/web-app.js';
 import { checkRedirectUrl, checkServiceUrl } from './checks/urls.js';
 import { refreshHorizon, tokenRows } from './checks/tokens.js';
 
-const ENTITY = 'WebApplication';
-
-export interface WebAppView {
-  name: string;
-  description: string;
-  baseUrl: string;
-  authorizationPath: string;
-  tokenPath: string;
-  redirectUrl: string;
-  accept: string;
-  contentType: string;
-  authorizationFormatMapping: string;
-  importTokenModelMapping: string;
+/** The web-apps page: the record's fields as stored (webAppRecordFields) plus secret and token status. */
+export interface WebAppView extends WebAppRecordFields {
   clientIdSet: boolean;
   clientSecretSet: boolean;
   serverTokenSet: boolean;
@@ -50,23 +40,13 @@ export function tokenStatusLine(expiresAt: string, now: Date = new Date()): stri
 
 function view(ctx: Context, record: StoredRecord, tokens: ReturnType<typeof tokenRows>, now: Date): WebAppView {
   const s = schema();
-  const d = record.data;
-  const name = d.WEBAPPLICATIONNAME;
+  const mapped = webAppRecordFields(record);
   const fields: Record<string, string> = {};
-  for (const f of s.fields) if (!f.secret) fields[f.name] = d[f.name] ?? '';
+  for (const f of s.fields) if (!f.secret) fields[f.name] = record.data[f.name] ?? '';
   const secretSet = (field: string) => hasSecret(ctx.db, ctx.company, ENTITY, record.key, field);
-  const token = tokens.find((t) => t.app === name);
+  const token = tokens.find((t) => t.app === mapped.name);
   return {
-    name,
-    description: d.DESCRIPTION ?? '',
-    baseUrl: d.BASEURL ?? '',
-    authorizationPath: d.AUTHORIZATIONURLPATH ?? '',
-    tokenPath: d.TOKENURLPATH ?? '',
-    redirectUrl: d.REDIRECTURL ?? '',
-    accept: d.ACCEPT ?? '',
-    contentType: d.CONTENTTYPE ?? '',
-    authorizationFormatMapping: d.AUTHORIZATIONFORMATMAPPING ?? '',
-    importTokenModelMapping: d.IMPORTTOKENMODELMAPPING ?? '',
+    ...mapped,
     clientIdSet: secretSet('CLIENTID'),
     clientSecretSet: secretSet('CLIENTSECRET'),
     serverTokenSet: secretSet('SERVERTOKEN'),
