@@ -4,7 +4,7 @@
  */
 import type { Context } from '../context.js';
 import { AuthError, NotFoundError, ValidationError } from '../errors.js';
-import { getRecord, listRecords, readSecret } from '../store/records.js';
+import { getRecord, listRecords, readSecret, type StoredRecord } from '../store/records.js';
 
 export const WEB_APP_ENTITY = 'WebApplication';
 
@@ -94,8 +94,11 @@ export function kindOfBaseUrl(baseUrl: string, appName: string): WebAppKind {
   );
 }
 
-/** Finds the record by exact name, else case-insensitively; NotFoundError lists what exists. */
-function findRecord(ctx: Context, name: string): { key: string[]; data: Record<string, string> } {
+/**
+ * Finds the record by exact name, else by the one case-insensitive match; NotFoundError lists what
+ * exists. Every command that names a web application (auth, vat, web-apps) looks it up here.
+ */
+export function findWebAppRecord(ctx: Context, name: string): StoredRecord {
   const exact = getRecord(ctx.db, ctx.company, WEB_APP_ENTITY, [name]);
   if (exact) return exact;
   const all = listRecords(ctx.db, ctx.company, WEB_APP_ENTITY);
@@ -115,7 +118,7 @@ function joinUrl(base: string, path: string): string {
 }
 
 export function loadWebApp(ctx: Context, name: string): WebApp {
-  const record = findRecord(ctx, name);
+  const record = findWebAppRecord(ctx, name);
   const f = webAppRecordFields(record);
   const appName = record.key[0] ?? name;
   const baseUrl = f.baseUrl.trim();

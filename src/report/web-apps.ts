@@ -3,14 +3,14 @@
  * as "set (encrypted)" / "not set", the token status line, and editing (credentials encrypted).
  */
 import type { Context } from '../context.js';
-import { NotFoundError, UsageError, ValidationError } from '../errors.js';
+import { UsageError, ValidationError } from '../errors.js';
 import { formatDuration } from '../cli/output.js';
 import { loadSchemas } from '../schema/registry.js';
 import { normalizeValue } from '../schema/normalize.js';
 import type { EntitySchema } from '../schema/types.js';
 import { audit } from '../store/audit.js';
-import { getRecord, hasSecret, listRecords, updateRecordData, writeSecret, type StoredRecord } from '../store/records.js';
-import { WEB_APP_ENTITY as ENTITY, webAppRecordFields, type WebAppRecordFields } from '../auth/web-app.js';
+import { hasSecret, listRecords, updateRecordData, writeSecret, type StoredRecord } from '../store/records.js';
+import { findWebAppRecord, WEB_APP_ENTITY as ENTITY, webAppRecordFields, type WebAppRecordFields } from '../auth/web-app.js';
 import { checkRedirectUrl, checkServiceUrl } from './checks/urls.js';
 import { refreshHorizon, tokenRows } from './checks/tokens.js';
 
@@ -64,16 +64,8 @@ export function listWebApps(ctx: Context, now: Date = new Date()): WebAppView[] 
   return listRecords(ctx.db, ctx.company, ENTITY).map((r) => view(ctx, r, tokens, now));
 }
 
-/** Exact name first, then case-insensitive; NotFoundError lists what exists. */
-export function findWebApp(ctx: Context, name: string): StoredRecord {
-  const exact = getRecord(ctx.db, ctx.company, ENTITY, [name]);
-  if (exact) return exact;
-  const all = listRecords(ctx.db, ctx.company, ENTITY);
-  const match = all.find((r) => r.data.WEBAPPLICATIONNAME.toLowerCase() === name.toLowerCase());
-  if (match) return match;
-  const known = all.map((r) => `"${r.data.WEBAPPLICATIONNAME}"`).join(', ');
-  throw new NotFoundError(`no web application "${name}" in company ${ctx.company}${known ? ` (known: ${known})` : '; import the setup package first'}`);
-}
+/** The shared lookup (exact name, then the one case-insensitive match). */
+export const findWebApp = findWebAppRecord;
 
 export function showWebApp(ctx: Context, name: string, now: Date = new Date()): WebAppView {
   return view(ctx, findWebApp(ctx, name), tokenRows({ ctx, company: ctx.company }), now);
