@@ -59,11 +59,13 @@ export interface ClientCredentials {
 }
 
 export const DEFAULT_ACCEPT = 'application/vnd.hmrc.1.0+json';
+export const DEFAULT_CONTENT_TYPE = 'application/json';
 export const OOB_REDIRECT = 'urn:ietf:wg:oauth:2.0:oob';
 
 const PRODUCTION_HOSTS = new Set(['api.service.hmrc.gov.uk', 'www.tax.service.gov.uk']);
 const SANDBOX_HOSTS = new Set(['test-api.service.hmrc.gov.uk', 'test-www.tax.service.gov.uk']);
 
+/** Loopback hosts (the local emulator): the only hosts that may be reached over plain http. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
@@ -131,7 +133,7 @@ export function loadWebApp(ctx: Context, name: string): WebApp {
     tokenPath: f.tokenPath.trim() || '/oauth/token',
     redirectUrl: f.redirectUrl.trim() || OOB_REDIRECT,
     accept: f.accept.trim() || DEFAULT_ACCEPT,
-    contentType: f.contentType.trim() || 'application/json',
+    contentType: f.contentType.trim() || DEFAULT_CONTENT_TYPE,
     kind,
   };
 }

@@ -3,6 +3,7 @@
  * from Microsoft's checklist). `mtdvat verify` compares the stored setup with this; nothing about the
  * expected setup lives in the check code itself.
  */
+import { DEFAULT_ACCEPT as HMRC_ACCEPT, DEFAULT_CONTENT_TYPE as HMRC_CONTENT_TYPE } from '../auth/web-app.js';
 
 export type AppKind = 'production' | 'sandbox';
 
@@ -63,9 +64,8 @@ export interface ExpectedExecutableClass {
   actionType: string;
 }
 
-export const OOB_REDIRECT = 'urn:ietf:wg:oauth:2.0:oob';
-export const HMRC_ACCEPT = 'application/vnd.hmrc.1.0+json';
-export const HMRC_CONTENT_TYPE = 'application/json';
+// HMRC's values, defined once with the client that sends them.
+export { OOB_REDIRECT, DEFAULT_ACCEPT as HMRC_ACCEPT, DEFAULT_CONTENT_TYPE as HMRC_CONTENT_TYPE } from '../auth/web-app.js';
 /** The authority a user grants lasts 18 months from the grant (hmrc-protocol.md §2.8). */
 export const REFRESH_HORIZON_MONTHS = 18;
 export const REFRESH_HORIZON_WARN_DAYS = 30;

@@ -2,13 +2,10 @@
  * URL rules (hmrc-protocol.md §1, §2.1): HTTPS everywhere except a loopback host (the local emulator);
  * redirect URIs are the out-of-band URN or a loopback URL.
  */
-import { OOB_REDIRECT } from '../mtd-expectations.js';
+import { isLoopbackHost, OOB_REDIRECT } from '../../auth/web-app.js';
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK.has(hostname.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}
+// One loopback rule for the client (auth/web-app.ts) and verify: what verify accepts, the client uses.
+export { isLoopbackHost };
 
 export interface UrlVerdict {
   ok: boolean;
