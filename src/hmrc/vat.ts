@@ -286,22 +286,22 @@ export async function viewReturn(t: VatTarget, periodKey: string): Promise<Viewe
   return found;
 }
 
-export async function getLiabilities(t: VatTarget, q: { from: string; to: string }): Promise<{ liabilities: unknown[] }> {
+/** Liabilities and payments are the same call: a dated GET whose answer holds one list under its name. */
+async function getDatedList<K extends 'liabilities' | 'payments'>(t: VatTarget, q: { from: string; to: string }, list: K): Promise<Record<K, unknown[]>> {
   checkDate('--from', q.from);
   checkDate('--to', q.to);
-  const r = await vatCall(t, { method: 'GET', path: vrnPath(t.vrn, 'liabilities'), query: q, what: 'retrieve liabilities', idempotent: true });
-  ensureOk(r, 'the liabilities request');
-  const j = (r.json ?? {}) as { liabilities?: unknown[] };
-  return { liabilities: Array.isArray(j.liabilities) ? j.liabilities : [] };
+  const r = await vatCall(t, { method: 'GET', path: vrnPath(t.vrn, list), query: q, what: `retrieve ${list}`, idempotent: true });
+  ensureOk(r, `the ${list} request`);
+  const items = ((r.json ?? {}) as Record<string, unknown>)[list];
+  return { [list]: Array.isArray(items) ? items : [] } as Record<K, unknown[]>;
 }
 
-export async function getPayments(t: VatTarget, q: { from: string; to: string }): Promise<{ payments: unknown[] }> {
-  checkDate('--from', q.from);
-  checkDate('--to', q.to);
-  const r = await vatCall(t, { method: 'GET', path: vrnPath(t.vrn, 'payments'), query: q, what: 'retrieve payments', idempotent: true });
-  ensureOk(r, 'the payments request');
-  const j = (r.json ?? {}) as { payments?: unknown[] };
-  return { payments: Array.isArray(j.payments) ? j.payments : [] };
+export function getLiabilities(t: VatTarget, q: { from: string; to: string }): Promise<{ liabilities: unknown[] }> {
+  return getDatedList(t, q, 'liabilities');
+}
+
+export function getPayments(t: VatTarget, q: { from: string; to: string }): Promise<{ payments: unknown[] }> {
+  return getDatedList(t, q, 'payments');
 }
 
 // ---------- submit ----------
