@@ -260,7 +260,8 @@ export async function hmrcRequest(ctx: Context, opts: HmrcRequestOptions): Promi
     const retryableStatus = opts.idempotent ? status === 429 || status >= 500 : !!opts.retryUnsent && status === 429;
     if (retryableStatus && attempt < maxAttempts) {
       const hinted = retryAfterMs(respHeaders['retry-after']);
-      const delay = hinted !== undefined ? Math.max(hinted, 50) : backoff(baseDelay, attempt);
+      // HMRC throttles per second: without a Retry-After hint, a 429 waits out at least one window.
+      const delay = hinted !== undefined ? Math.max(hinted, 50) : Math.max(backoff(baseDelay, attempt), status === 429 ? 1000 : 0);
       if (waited + delay <= maxTotalDelay) {
         waited += delay;
         await sleep(delay);
