@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import { createReadStream, mkdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Context } from '../context.js';
@@ -50,6 +51,8 @@ export interface ImportResult {
 }
 
 const MAX_ERRORS = 100;
+/** Bounds the memory spent remembering record numbers of not-yet-resolved references. */
+const MAX_REMEMBERED_RECORD_NUMBERS = 10_000;
 
 /** Thrown inside the transaction to roll it back once validation errors were collected. */
 class ValidationFailed extends Error {}
@@ -106,7 +109,7 @@ export async function importPackage(ctx: Context, zipPath: string, options: Impo
       const entityResult = await importEntity(pkg, entity, schema, writer, result, options, totalRecords);
       result.entities.push(entityResult);
     }
-    checkReferences(ctx, registry, result);
+    checkReferences(ctx, registry, result, writer.unresolved);
     if (result.errors.length) throw new ValidationFailed();
     if (options.dryRun) {
       db.exec('ROLLBACK');
@@ -172,7 +175,7 @@ async function importEntity(
         for (const p of problems) addError(result, { entity: entity.entityName, file: entity.file, record: record.no, key: keyText || undefined, field: p.field, message: p.message });
         continue;
       }
-      const written = writer.write(schema, values);
+      const written = writer.write(schema, values, record.no);
       if ('duplicate' in written) {
         counts.failed++;
         addError(result, {
@@ -269,10 +272,11 @@ class RecordWriter {
     db.prepare('DELETE FROM secrets WHERE company = ? AND entity = ?').run(this.ctx.company, name);
   }
 
-  write(schema: EntitySchema, values: Record<string, string>): { outcome: 'created' | 'updated' | 'unchanged' } | { duplicate: true } {
+  write(schema: EntitySchema, values: Record<string, string>, recordNo: number): { outcome: 'created' | 'updated' | 'unchanged' } | { duplicate: true } {
     const company = this.ctx.company;
     const keyValues = schema.key.map((k) => values[k]);
     const key = encodeKey(keyValues);
+    this.noteUnresolved(schema, key, values, recordNo);
     // Insert first: on a fresh store (the common, large case) that is one statement per record.
     const fresh = this.buildData(schema, values, {});
     if (this.insert.run(company, schema.id, key, JSON.stringify(fresh), this.jobId, this.now).changes === 1) {
@@ -290,6 +294,27 @@ class RecordWriter {
     }
     this.touch.run(this.jobId, company, schema.id, key);
     return { outcome: secretsChanged ? 'updated' : 'unchanged' };
+  }
+
+  /**
+   * References are checked once everything is written (a target may come later in the package), but
+   * only here is the record number known: remember it for records whose target is not there yet.
+   */
+  readonly unresolved = new Map<string, number>();
+  private readonly exists = new Map<string, Statement>();
+
+  private noteUnresolved(schema: EntitySchema, key: string, values: Record<string, string>, recordNo: number): void {
+    if (this.unresolved.size >= MAX_REMEMBERED_RECORD_NUMBERS) return;
+    for (const ref of schema.references) {
+      const target = ref.fields.map((f) => values[f] ?? '');
+      if (target.some((v) => v === '')) continue;
+      let stmt = this.exists.get(ref.entity);
+      if (!stmt) {
+        stmt = this.ctx.db.prepare('SELECT 1 FROM records WHERE company = ? AND entity = ? AND natural_key = ?');
+        this.exists.set(ref.entity, stmt);
+      }
+      if (!stmt.get(this.ctx.company, ref.entity, encodeKey(target))) this.unresolved.set(`${schema.id}\u0000${key}`, recordNo);
+    }
   }
 
   /** Non-secret fields in schema order; absent ones keep `previous`, else take the schema default. */
@@ -339,7 +364,7 @@ class RecordWriter {
 }
 
 /** After all entities are written: every reference of this package's records must resolve. */
-function checkReferences(ctx: Context, registry: SchemaRegistry, result: ImportResult): void {
+function checkReferences(ctx: Context, registry: SchemaRegistry, result: ImportResult, recordNumbers: Map<string, number>): void {
   for (const entityResult of result.entities) {
     if (!entityResult.schemaId) continue;
     const schema = registry.byId(entityResult.schemaId);
@@ -361,6 +386,7 @@ function checkReferences(ctx: Context, registry: SchemaRegistry, result: ImportR
         addError(result, {
           entity: entityResult.entity,
           file: entityResult.file,
+          record: recordNumbers.get(`${schema.id}\u0000${row.key}`),
           key: displayKey(JSON.parse(row.key) as string[]),
           field: ref.fields.join(', '),
           message: `${ref.fields.join(', ')} refers to ${target.label} "${value}", which does not exist (in the package or the stored setup of company ${ctx.company})`,

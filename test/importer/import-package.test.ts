@@ -114,6 +114,30 @@ describe('import semantics', () => {
   });
 });
 
+describe('references', () => {
+  it('resolve against the whole package, whatever the import order', async () => {
+    // Web services first (level 5), the web applications they point at later (level 10).
+    const zip = await pkg('fwd.zip', [webServicesEntity({ level: 5 }), webAppsEntity({ level: 10 })]);
+    const result = await importPackage(ctx, zip);
+    expect(result.errors).toEqual([]);
+    expect(result.entities.map((e) => e.entity)).toEqual(['Web service settings', 'Web applications']);
+  });
+
+  it('resolve against the stored setup of the company', async () => {
+    await importPackage(ctx, await pkg('apps.zip', [webAppsEntity()]));
+    const result = await importPackage(ctx, await pkg('ws.zip', [webServicesEntity()]));
+    expect(result.status).toBe('Succeeded');
+  });
+
+  it('a dangling one names the record number, key and field', async () => {
+    const services = [webServicesEntity().records![0], { ...webServicesEntity().records![0], WEBSERVICE: 'Second', WEBAPPLICATIONNAME: 'Nope' }];
+    const result = await importPackage(ctx, await pkg('dangling.zip', [webAppsEntity(), webServicesEntity({ records: services })]));
+    expect(result.errors).toEqual([
+      expect.objectContaining({ entity: 'Web service settings', file: 'Web service settings.xml', record: 2, key: 'Second', field: 'WEBAPPLICATIONNAME' }),
+    ]);
+  });
+});
+
 describe('secrets', () => {
   it('encrypts client ID and secret; no plaintext anywhere in the database files', async () => {
     await importPackage(ctx, await pkg('a.zip', [webAppsEntity()]));
@@ -148,7 +172,7 @@ describe('bad packages leave the stored setup unchanged', () => {
     ['duplicate natural key', () => [webAppsEntity({ records: [WEB_APPS[0], WEB_APPS[0]] })], /duplicate key/, { record: 2, key: 'Sandbox HMRC' }],
     ['unknown enum value', () => [webAppsEntity(), webServicesEntity({ records: [{ ...webServicesEntity().records![0], REQUESTMETHOD: 'FETCH' }] })], /"FETCH" is not one of/, { field: 'REQUESTMETHOD', record: 1 }],
     ['field longer than the schema allows', () => [webAppsEntity({ records: [{ ...WEB_APPS[0], WEBAPPLICATIONNAME: 'x'.repeat(61) }] })], /at most 60/, { field: 'WEBAPPLICATIONNAME' }],
-    ['reference to a web application that does not exist', () => [webServicesEntity({ records: [{ ...webServicesEntity().records![0], WEBAPPLICATIONNAME: 'Nope' }] })], /"Nope", which does not exist/, { field: 'WEBAPPLICATIONNAME', key: 'HMRC sandbox GET' }],
+    ['reference to a web application that does not exist', () => [webServicesEntity({ records: [{ ...webServicesEntity().records![0], WEBAPPLICATIONNAME: 'Nope' }] })], /"Nope", which does not exist/, { field: 'WEBAPPLICATIONNAME', key: 'HMRC sandbox GET', record: 1 }],
     ['missing key field', () => [webAppsEntity({ records: [{ ...WEB_APPS[0], WEBAPPLICATIONNAME: '' }] })], /required/, { field: 'WEBAPPLICATIONNAME' }],
     ['not a whole number', () => [webAppsEntity(), webServicesEntity({ records: [{ ...webServicesEntity().records![0], SUCCESSFULRESPONSECODE: '2OO' }] })], /not a whole number/, { field: 'SUCCESSFULRESPONSECODE' }],
     ['malformed XML', () => [webAppsEntity({ content: Buffer.from('<Document><A><B></A>') })], /not well-formed/, { file: 'Web applications.xml' }],
