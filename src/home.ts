@@ -11,8 +11,6 @@ export interface HomePaths {
   home: string;
   dbPath: string;
   keyFile: string;
-  /** Private scratch folder (exceljs may spool sheets to temp files; they must stay inside the home). */
-  tmpDir: string;
 }
 
 /** `--home`, else `MTDVAT_HOME`, else `$XDG_DATA_HOME/mtdvat`, else `~/.local/share/mtdvat`. */
@@ -24,7 +22,6 @@ export function resolveHome(options: HomeOptions = {}, env: NodeJS.ProcessEnv = 
     home,
     dbPath: resolve(options.db ?? join(home, 'mtdvat.db')),
     keyFile: join(home, 'master.key'),
-    tmpDir: join(home, 'tmp'),
   };
 }
 

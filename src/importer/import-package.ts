@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
-import { createReadStream, mkdirSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { Context } from '../context.js';
 import { MtdvatError, UsageError, type ErrorLocation } from '../errors.js';
@@ -90,8 +90,7 @@ export async function importPackage(ctx: Context, zipPath: string, options: Impo
   let pkg: OpenedPackage | undefined;
   let inTransaction = false;
   try {
-    mkdirSync(ctx.paths.tmpDir, { recursive: true, mode: 0o700 });
-    pkg = await openPackage(zipPath, { tmpDir: ctx.paths.tmpDir });
+    pkg = await openPackage(zipPath);
     const truncated = resolveTruncation(registry, pkg, options);
     const needsVault = pkg.entities.some((e) => {
       const schema = registry.resolve(e.targetEntity, e.entityName);

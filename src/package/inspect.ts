@@ -3,9 +3,6 @@
  * store. Records go through the importer's own mapping and schema validation (EntityMapper), so the
  * problems listed are exactly the ones import-package reports per record.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MtdvatError } from '../errors.js';
 import { EntityMapper } from '../importer/mapping.js';
 import { loadSchemas } from '../schema/registry.js';
@@ -63,12 +60,7 @@ const MAX_PROBLEMS = 100;
 
 export async function inspectPackage(zipPath: string): Promise<InspectResult> {
   const registry = loadSchemas();
-  // Excel parsing may spool to temp files: keep them in a private folder we remove afterwards.
-  const tmp = mkdtempSync(join(tmpdir(), 'mtdvat-inspect-'));
-  const pkg = await openPackage(zipPath, { tmpDir: tmp }).catch((e) => {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  });
+  const pkg = await openPackage(zipPath);
   try {
     const entities: InspectedEntity[] = [];
     // Keys seen per schema across the package, for reference checks inside the package.
@@ -164,6 +156,5 @@ export async function inspectPackage(zipPath: string): Promise<InspectResult> {
     };
   } finally {
     pkg.close();
-    rmSync(tmp, { recursive: true, force: true });
   }
 }

@@ -34,7 +34,6 @@ export interface OpenedPackage {
 
 export interface OpenOptions {
   limits?: ZipLimits;
-  tmpDir?: string;
 }
 
 /**
@@ -131,7 +130,6 @@ export async function openPackage(zipPath: string, options: OpenOptions = {}): P
             excelSheetName: entity.excelSheetName,
             entityLabel: entity.entityName,
             limits,
-            tmpDir: options.tmpDir,
             onWarning: (w) => warnings.push(w),
           });
         } else if (entity.format === 'csv') {

@@ -94,7 +94,8 @@ const LEADING_PARTS = ['xl/_rels/workbook.xml.rels', 'xl/workbook.xml', 'xl/shar
 
 /**
  * exceljs's streaming reader wants the workbook, its relationships and the shared strings before any
- * sheet: otherwise it spools sheets to temp files and, in some part orders, crashes reading
+ * sheet: otherwise it spools sheets to temp files (outside the mtdvat home, so package data would land
+ * in /tmp) and, in some part orders, crashes reading
  * `model.sheets` before there is a model. D365 writes inline strings and no sharedStrings.xml at all.
  * So re-pack the (already verified) parts in the order it wants, adding an empty shared-string table
  * when there is none. (Its unzipper mis-reads stored entries, hence deflate.)
@@ -121,8 +122,6 @@ export interface XlsxReadOptions {
   excelSheetName: string;
   entityLabel: string;
   limits: ZipLimits;
-  /** exceljs spools sheets to temp files; they go here (inside the mtdvat home) instead of /tmp. */
-  tmpDir?: string;
   onWarning?: (message: string) => void;
 }
 
@@ -143,8 +142,6 @@ export async function* readXlsxRecords(bytes: Buffer, file: string, options: Xls
   const targetName = sheets[chosen.index].name;
 
   const { default: ExcelJS } = await import('exceljs');
-  const previousTmp = process.env.TMPDIR;
-  if (options.tmpDir) process.env.TMPDIR = options.tmpDir;
   try {
     const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(await repackForStreaming(parts)), {
       worksheets: 'emit',
@@ -184,10 +181,5 @@ export async function* readXlsxRecords(bytes: Buffer, file: string, options: Xls
   } catch (error) {
     if (error instanceof PackageError) throw error;
     throw new PackageError(`"${file}" cannot be read as an Excel workbook: ${(error as Error).message}`, { file });
-  } finally {
-    if (options.tmpDir) {
-      if (previousTmp === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = previousTmp;
-    }
   }
 }

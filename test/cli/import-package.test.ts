@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, newMasterKey, runCli, tempDir } from '../helpers/cli.js';
 import { buildPackage, webAppsEntity, WEB_APPS } from '../helpers/package-builder.js';
@@ -82,7 +82,22 @@ describe('mtdvat import-package (built binary)', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Dry run succeeded/);
     expect(existsSync(join(home, 'master.key'))).toBe(false);
-    expect(readdirSync(join(home, 'tmp'))).toEqual([]);
+    expect(readdirSync(home)).toEqual(['mtdvat.db']);
+  });
+
+  it('an Excel entity spills nothing to TMPDIR, whatever the order of its workbook parts', async () => {
+    // exceljs writes each sheet before sharedStrings.xml; read as is, its streaming reader would spool the sheet to TMPDIR.
+    const zip = await buildPackage(dir, 'excel.zip', { entities: [webAppsEntity({ format: 'excel' })] });
+    const tmp = tempDir('mtdvat-tmpdir-');
+    // exceljs deletes its temp files afterwards, so watch the folder rather than list it at the end.
+    const created: string[] = [];
+    const watcher = watch(tmp, (_event, name) => created.push(String(name)));
+    const result = await runCli(['import-package', zip, '--home', join(dir, 'excel'), '--json'], { env: { TMPDIR: tmp, MTDVAT_MASTER_KEY: newMasterKey() } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    watcher.close();
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).entities[0]).toMatchObject({ format: 'excel', created: 2 });
+    expect(created).toEqual([]);
   });
 
   it('records belong to a company: --company, else the configured default, else DAT', async () => {
