@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Statement } from 'better-sqlite3';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { Context } from '../context.js';
@@ -51,8 +50,6 @@ export interface ImportResult {
 }
 
 const MAX_ERRORS = 100;
-/** Bounds the memory spent remembering record numbers of not-yet-resolved references. */
-const MAX_REMEMBERED_RECORD_NUMBERS = 10_000;
 
 /** Thrown inside the transaction to roll it back once validation errors were collected. */
 class ValidationFailed extends Error {}
@@ -108,7 +105,7 @@ export async function importPackage(ctx: Context, zipPath: string, options: Impo
       const entityResult = await importEntity(pkg, entity, schema, writer, result, options, totalRecords);
       result.entities.push(entityResult);
     }
-    checkReferences(ctx, registry, result, writer.unresolved);
+    checkReferences(ctx, registry, result);
     if (result.errors.length) throw new ValidationFailed();
     if (options.dryRun) {
       db.exec('ROLLBACK');
@@ -245,10 +242,12 @@ class RecordWriter {
     const db = ctx.db;
     this.select = db.prepare('SELECT data, last_job FROM records WHERE company = ? AND entity = ? AND natural_key = ?');
     this.insert = db.prepare(
-      'INSERT INTO records (company, entity, natural_key, data, last_job, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      'INSERT INTO records (company, entity, natural_key, data, last_job, last_record, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
     );
-    this.update = db.prepare('UPDATE records SET data = ?, last_job = ?, updated_at = ? WHERE company = ? AND entity = ? AND natural_key = ?');
-    this.touch = db.prepare('UPDATE records SET last_job = ? WHERE company = ? AND entity = ? AND natural_key = ?');
+    this.update = db.prepare(
+      'UPDATE records SET data = ?, last_job = ?, last_record = ?, updated_at = ? WHERE company = ? AND entity = ? AND natural_key = ?',
+    );
+    this.touch = db.prepare('UPDATE records SET last_job = ?, last_record = ? WHERE company = ? AND entity = ? AND natural_key = ?');
     this.selectSecret = db.prepare('SELECT key_id, value FROM secrets WHERE company = ? AND entity = ? AND natural_key = ? AND field = ?');
     this.upsertSecret = db.prepare(
       `INSERT INTO secrets (company, entity, natural_key, field, key_id, value) VALUES (?, ?, ?, ?, ?, ?)
@@ -275,10 +274,9 @@ class RecordWriter {
     const company = this.ctx.company;
     const keyValues = schema.key.map((k) => values[k]);
     const key = encodeKey(keyValues);
-    this.noteUnresolved(schema, key, values, recordNo);
     // Insert first: on a fresh store (the common, large case) that is one statement per record.
     const fresh = this.buildData(schema, values, {});
-    if (this.insert.run(company, schema.id, key, JSON.stringify(fresh), this.jobId, this.now).changes === 1) {
+    if (this.insert.run(company, schema.id, key, JSON.stringify(fresh), this.jobId, recordNo, this.now).changes === 1) {
       this.writeSecrets(schema, key, keyValues, values);
       return { outcome: 'created' };
     }
@@ -288,32 +286,11 @@ class RecordWriter {
     const json = JSON.stringify(this.buildData(schema, values, JSON.parse(existing.data) as Record<string, string>));
     const secretsChanged = this.writeSecrets(schema, key, keyValues, values);
     if (existing.data !== json) {
-      this.update.run(json, this.jobId, this.now, company, schema.id, key);
+      this.update.run(json, this.jobId, recordNo, this.now, company, schema.id, key);
       return { outcome: 'updated' };
     }
-    this.touch.run(this.jobId, company, schema.id, key);
+    this.touch.run(this.jobId, recordNo, company, schema.id, key);
     return { outcome: secretsChanged ? 'updated' : 'unchanged' };
-  }
-
-  /**
-   * References are checked once everything is written (a target may come later in the package), but
-   * only here is the record number known: remember it for records whose target is not there yet.
-   */
-  readonly unresolved = new Map<string, number>();
-  private readonly exists = new Map<string, Statement>();
-
-  private noteUnresolved(schema: EntitySchema, key: string, values: Record<string, string>, recordNo: number): void {
-    if (this.unresolved.size >= MAX_REMEMBERED_RECORD_NUMBERS) return;
-    for (const ref of schema.references) {
-      const target = ref.fields.map((f) => values[f] ?? '');
-      if (target.some((v) => v === '')) continue;
-      let stmt = this.exists.get(ref.entity);
-      if (!stmt) {
-        stmt = this.ctx.db.prepare('SELECT 1 FROM records WHERE company = ? AND entity = ? AND natural_key = ?');
-        this.exists.set(ref.entity, stmt);
-      }
-      if (!stmt.get(this.ctx.company, ref.entity, encodeKey(target))) this.unresolved.set(`${schema.id}\u0000${key}`, recordNo);
-    }
   }
 
   /** Non-secret fields in schema order; absent ones keep `previous`, else take the schema default. */
@@ -363,29 +340,29 @@ class RecordWriter {
 }
 
 /** After all entities are written: every reference of this package's records must resolve. */
-function checkReferences(ctx: Context, registry: SchemaRegistry, result: ImportResult, recordNumbers: Map<string, number>): void {
+function checkReferences(ctx: Context, registry: SchemaRegistry, result: ImportResult): void {
   for (const entityResult of result.entities) {
     if (!entityResult.schemaId) continue;
     const schema = registry.byId(entityResult.schemaId);
     for (const ref of schema.references) {
       const target = registry.byId(ref.entity);
-      const valueExprs = ref.fields.map((f) => `json_extract(r.data, '$.${f}')`);
+      const values = ref.fields.map((f) => `json_extract(r.data, '$.${f}')`);
       const rows = ctx.db
         .prepare(
-          `SELECT r.natural_key AS key, ${valueExprs.map((e, i) => `${e} AS v${i}`).join(', ')}
+          `SELECT r.natural_key AS key, r.last_record AS record, json_array(${values.join(', ')}) AS target
            FROM records r
            WHERE r.company = ? AND r.entity = ? AND r.last_job = ?
-             AND (${valueExprs.map((e) => `${e} <> ''`).join(' AND ')})
-             AND NOT EXISTS (SELECT 1 FROM records t WHERE t.company = r.company AND t.entity = ? AND t.natural_key = json_array(${valueExprs.join(', ')}))
+             AND (${values.map((v) => `${v} <> ''`).join(' AND ')})
+             AND NOT EXISTS (SELECT 1 FROM records t WHERE t.company = r.company AND t.entity = ? AND t.natural_key = target)
            LIMIT 50`,
         )
-        .all(ctx.company, schema.id, result.jobId, target.id) as Record<string, string>[];
+        .all(ctx.company, schema.id, result.jobId, target.id) as { key: string; record: number | null; target: string }[];
       for (const row of rows) {
-        const value = ref.fields.map((_, i) => row[`v${i}`]).join(' / ');
+        const value = (JSON.parse(row.target) as string[]).join(' / ');
         addError(result, {
           entity: entityResult.entity,
           file: entityResult.file,
-          record: recordNumbers.get(`${schema.id}\u0000${row.key}`),
+          record: row.record ?? undefined,
           key: displayKey(JSON.parse(row.key) as string[]),
           field: ref.fields.join(', '),
           message: `${ref.fields.join(', ')} refers to ${target.label} "${value}", which does not exist (in the package or the stored setup of company ${ctx.company})`,

@@ -118,4 +118,6 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // Which process runs an import: a job left "Executing" by a killed process is shown as Interrupted.
   `ALTER TABLE import_jobs ADD COLUMN pid INTEGER;`,
+  // Record number in the file that last wrote each record, so a reference error can name it.
+  `ALTER TABLE records ADD COLUMN last_record INTEGER;`,
 ];
