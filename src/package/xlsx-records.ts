@@ -127,7 +127,9 @@ export interface XlsxReadOptions {
 
 export async function* readXlsxRecords(bytes: Buffer, file: string, options: XlsxReadOptions): AsyncGenerator<RawRecord> {
   // The .xlsx is a zip too: check its limits and CRCs with yauzl before exceljs (whose unzipper has none) sees it.
-  const workbook = await SafeZip.open(bytes, options.limits, `"${file}"`);
+  // Its parts are held in memory (to re-pack), so their inflated total is capped at the workbook limit.
+  const limits = { ...options.limits, maxTotalBytes: Math.min(options.limits.maxTotalBytes, options.limits.maxWorkbookBytes) };
+  const workbook = await SafeZip.open(bytes, limits, `"${file}"`);
   let sheets: SheetRef[];
   const parts = new Map<string, Buffer>();
   try {

@@ -202,3 +202,22 @@ describe('the real D365 export', () => {
     ]);
   });
 });
+
+describe('workbook limits', () => {
+  it('refuses a workbook whose parts inflate past MTDVAT_LIMIT_MAX_WORKBOOK_BYTES (they are held in memory)', async () => {
+    const { limitsFromEnv } = await import('../../src/package/limits.js');
+    const zip = await buildPackage(dir, 'wb-limit.zip', { entities: [webAppsEntity({ format: 'excel' })] });
+    const read = async (maxWorkbookBytes: string) => {
+      const pkg = await openPackage(zip, { limits: limitsFromEnv({ MTDVAT_LIMIT_MAX_WORKBOOK_BYTES: maxWorkbookBytes }) });
+      try {
+        let n = 0;
+        for await (const _ of pkg.readRecords(pkg.entities[0])) n++;
+        return n;
+      } finally {
+        pkg.close();
+      }
+    };
+    expect(await read(String(10 * 1024 * 1024))).toBe(2);
+    await expect(read('8000')).rejects.toThrow(/Web applications\.xlsx" inflates to \d+ bytes in total; at most 8000/);
+  });
+});
