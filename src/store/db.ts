@@ -34,10 +34,6 @@ export function migrate(db: Db): void {
   }).immediate();
 }
 
-export function nowIso(): string {
-  return new Date().toISOString();
-}
-
 export function getMeta(db: Db, key: string): string | undefined {
   const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
   return row?.value;
