@@ -57,13 +57,25 @@ afterAll(() => {
 });
 
 describe('SIGKILL during keys rotate', () => {
-  it(`every secret still decrypts after ${RUNS} interrupted rotations`, async () => {
+  it(`every secret still decrypts after at least ${RUNS} interrupted rotations`, async () => {
     const full = await rotate(60_000);
     expect(full.code).toBe(0);
+    const first = keysJson('status');
+    const keyIds = new Set<string>([first.body.keyId as string]);
     let killed = 0;
-    const keyIds = new Set<string>();
-    for (let i = 0; i < RUNS; i++) {
-      const delay = Math.round(20 + (i / RUNS) * full.ms * 1.1);
+    // Kill points are spread over the measured length of a whole rotation. Under load (CI runs
+    // test files side by side) a rotation can take far longer than the one measured, so the loop
+    // goes on, with longer and then shorter delays, until both sides of the commit were hit.
+    for (let i = 0; i < RUNS * 2; i++) {
+      const needKills = killed <= RUNS / 2;
+      const needCommit = keyIds.size < 2;
+      if (i >= RUNS && !needKills && !needCommit) break;
+      const delay =
+        i < RUNS
+          ? Math.round(20 + (i / RUNS) * full.ms * 1.1)
+          : needCommit
+            ? Math.min(60_000, Math.round(full.ms * 2 ** (i - RUNS + 1)))
+            : Math.round(20 + ((i - RUNS) / RUNS) * full.ms * 0.5);
       const run = await rotate(delay);
       if (run.signal === 'SIGKILL') killed++;
       else expect(run.code, `run ${i}`).toBe(0);
@@ -77,6 +89,6 @@ describe('SIGKILL during keys rotate', () => {
       keyIds.add(status.body.keyId as string);
     }
     expect(killed).toBeGreaterThan(RUNS / 2);
-    expect(keyIds.size).toBeGreaterThan(1);
-  }, 120_000);
+    expect(keyIds.size, 'no rotation committed').toBeGreaterThan(1);
+  }, 300_000);
 });
