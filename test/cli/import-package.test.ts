@@ -1,11 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, newMasterKey, runCli, tempDir } from '../helpers/cli.js';
+import { REAL_D365, ROOT, newMasterKey, runCli, tempDir } from '../helpers/cli.js';
 import { buildPackage, webAppsEntity, WEB_APPS } from '../helpers/package-builder.js';
 
 const MTD_VAT = join(ROOT, 'packages-data', 'mtd-vat.zip');
-const REAL_D365 = join(ROOT, '..', 'shared', 'fixtures', 'real-d365', 'PackageTemplate.zip');
 
 let dir: string;
 beforeAll(() => {

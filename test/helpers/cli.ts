@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'mtdvat.js');
+/** The real D365 export from `../shared/fixtures/real-d365/`, kept in the repo so a clone anywhere can test against it. */
+export const REAL_D365 = join(ROOT, 'test', 'fixtures', 'real-d365', 'PackageTemplate.zip');
 
 export interface CliResult {
   code: number;

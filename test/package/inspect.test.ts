@@ -7,10 +7,10 @@ import { importPackage } from '../../src/importer/import-package.js';
 import { openContext } from '../../src/context.js';
 import { buildPackage, webAppsEntity, webServicesEntity, WEB_APPS, WEB_SERVICES } from '../helpers/package-builder.js';
 import { runCli } from '../helpers/run-cli.js';
+import { REAL_D365 } from '../helpers/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MTD_ZIP = join(ROOT, 'packages-data', 'mtd-vat.zip');
-const REAL_D365 = '/work/shared/fixtures/real-d365/PackageTemplate.zip';
 const dir = () => mkdtempSync(join(tmpdir(), 'mtdvat-'));
 
 /** A package with deliberate problems: bad int, missing required value, duplicate key, unmapped column, dangling reference. */

@@ -5,9 +5,8 @@ import { parseManifest, importOrder } from '../../src/package/manifest.js';
 import { chooseSheet, cellToString } from '../../src/package/xlsx-records.js';
 import { PackageError } from '../../src/errors.js';
 import { buildPackage, manifestXml, webAppsEntity, WEB_APPS, type TestEntity, type TestPackage } from '../helpers/package-builder.js';
-import { ROOT, tempDir } from '../helpers/cli.js';
+import { REAL_D365, tempDir } from '../helpers/cli.js';
 
-const REAL_D365 = join(ROOT, '..', 'shared', 'fixtures', 'real-d365', 'PackageTemplate.zip');
 
 async function readAll(zip: string) {
   const pkg = await openPackage(zip);

@@ -19,8 +19,8 @@ import {
 } from '../../src/package/writer.js';
 import { PackageError } from '../../src/errors.js';
 import { utf16leWithBom, utf8WithBom } from '../../src/package/writer-xml.js';
+import { REAL_D365 } from '../helpers/cli.js';
 
-const REAL_TEMPLATE = '/work/shared/fixtures/real-d365/PackageTemplate.zip';
 
 const dir = mkdtempSync(join(tmpdir(), 'mtdvat-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -183,7 +183,7 @@ describe('manifest and header', () => {
   });
 
   it('reproduces the real D365 export (PackageTemplate.zip) byte for byte, export-only members aside', async () => {
-    const real = await unzip(REAL_TEMPLATE);
+    const real = await unzip(REAL_D365);
     expect(utf16leWithBom(packageHeaderXml('TestImport')).equals(real.get('PackageHeader.xml')!)).toBe(true);
     const fields = ['CLEARINGPERIODPAYMENTTERMNAME', 'CUSTOMERACCOUNTNUMBERSEQUENCE', 'CUSTOMERGROUPID', 'DEFAULTDIMENSIONDISPLAYVALUE', 'DESCRIPTION', 'ISSALESTAXINCLUDEDINPRICE', 'PAYMENTTERMID', 'TAXGROUPID', 'WRITEOFFREASON'];
     const ours = manifestXml({
