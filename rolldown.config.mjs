@@ -5,6 +5,6 @@
 export default {
   input: 'dist/src/cli/main.js',
   platform: 'node',
-  external: [/^node:/, 'better-sqlite3', 'libsodium-wrappers-sumo', 'exceljs', 'playwright-core'],
+  external: [/^node:/, 'better-sqlite3', 'libsodium-wrappers-sumo', /^exceljs(\/|$)/, 'playwright-core'],
   output: { dir: 'dist/bundle', format: 'esm', entryFileNames: 'mtdvat.mjs', chunkFileNames: '[name]-[hash].mjs' },
 };

@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './commands/index.js';
 import { globalOptions } from './global.js';
+import { mtdvatVersion } from '../version.js';
 import { ExitError, MtdvatError, UsageError, describeLocation } from '../errors.js';
 
 /** The one place that turns outcomes into exit codes: 0 ok, 1 failed, 2 usage. */
@@ -17,7 +18,7 @@ export async function main(args: string[]): Promise<number> {
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version()
+    .version(mtdvatVersion()) // given, or yargs searches the folders above for package.json on every run
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error) => {
       if (error) throw error;
@@ -52,4 +53,6 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw error;
 });
-process.exitCode = await main(hideBin(process.argv));
+void main(hideBin(process.argv)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import { UsageError } from '../errors.js';
 
 /** Reads all of stdin (for --secret-stdin / --code-stdin), trimming one trailing newline. */
@@ -48,16 +47,21 @@ export async function askHidden(question: string): Promise<string> {
   });
 }
 
+/** A visible question on stderr, answered on stdin. */
+export async function ask(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline'); // only prompts pay for loading readline
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await new Promise((resolve) => rl.question(question, resolve));
+  } finally {
+    rl.close();
+  }
+}
+
 /** Yes/no question on stderr. Without a terminal it refuses (scripts pass --yes). */
 export async function confirm(question: string, flagName = '--yes'): Promise<boolean> {
   if (!isInteractive()) {
     throw new UsageError(`confirmation needed: ${question.trim()} — re-run with ${flagName} to confirm non-interactively`);
   }
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer: string = await new Promise((resolve) => rl.question(`${question} [y/N] `, resolve));
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    rl.close();
-  }
+  return /^y(es)?$/i.test((await ask(`${question} [y/N] `)).trim());
 }

@@ -27,6 +27,7 @@ import type { Context } from '../context.js';
 import { getMeta, setMeta } from '../store/db.js';
 import { audit } from '../store/audit.js';
 import { UsageError } from '../errors.js';
+import { mtdvatVersion } from '../version.js';
 
 export type FphConnectionMethod = 'DESKTOP_APP_DIRECT' | 'OTHER_DIRECT';
 export const FPH_CONSENT_KIND = 'fraud-headers';
@@ -126,26 +127,6 @@ export function encodeFraudHeaders(v: FraudValues): Record<string, string> {
 }
 
 // ---------- collection ----------
-
-let cachedVersion: string | undefined;
-/** mtdvat's version from package.json (found by walking up from this file: src/ in tests, dist/src/ when built). */
-export function mtdvatVersion(): string {
-  if (cachedVersion) return cachedVersion;
-  let dir = new URL('.', import.meta.url);
-  for (let i = 0; i < 5; i++) {
-    const file = new URL('package.json', dir);
-    if (existsSync(file)) {
-      try {
-        const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-        if (pkg.name === 'mtdvat' && pkg.version) return (cachedVersion = pkg.version);
-      } catch {
-        // keep walking
-      }
-    }
-    dir = new URL('..', dir);
-  }
-  return (cachedVersion = '0.0.0');
-}
 
 function readText(path: string): string | undefined {
   try {

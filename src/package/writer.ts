@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
-import { PackageError } from '../errors.js';
+import { PackageError, ValidationError } from '../errors.js';
 import type { EntitySchema } from '../schema/types.js';
 import {
   XmlList,
@@ -209,6 +209,9 @@ export function* entityCsvChunks(schema: EntitySchema, records: Record<string, s
   for (const record of records) yield fields.map((f) => csvField(record[f] ?? '')).join(',') + '\r\n';
 }
 
+/** exceljs's string buffer can cut a surrogate pair when it grows, leaving U+FFFD in the file. */
+const ASTRAL = /[\u{10000}-\u{10FFFF}]/u;
+
 /** The workbook: one sheet named as D365 names it, upper-case field names in row 1, string cells from row 2. */
 export async function entityXlsx(schema: EntitySchema, records: Record<string, string>[], mtime: Date): Promise<Buffer> {
   const { default: ExcelJS } = await import('exceljs');
@@ -229,6 +232,13 @@ export async function entityXlsx(schema: EntitySchema, records: Record<string, s
     const row = sheet.getRow(index + 2);
     fields.forEach((field, column) => {
       const value = record[field] ?? '';
+      if (ASTRAL.test(value)) {
+        const key = schema.key.map((k) => record[k] ?? '').join(', ');
+        throw new ValidationError(
+          `${schema.label} "${key}": ${field} holds a character outside the Basic Multilingual Plane (such as an emoji), which exceljs's writer does not always store intact; export as XML instead`,
+          { entity: schema.label, key, field },
+        );
+      }
       // D365 omits empty cells; every written cell is a string, numbers and dates included.
       if (value !== '') row.getCell(column + 1).value = value;
     });

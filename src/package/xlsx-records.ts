@@ -1,8 +1,7 @@
-import { Readable } from 'node:stream';
 import { PackageError } from '../errors.js';
 import { SafeZip } from './safe-zip.js';
 import { parseSmallXml } from './manifest.js';
-import { decodeText } from './text.js';
+import { ChunkDecoder, decodeText } from './text.js';
 import { emptyValues, type RawRecord } from './records.js';
 import type { ZipLimits } from './limits.js';
 
@@ -18,27 +17,39 @@ export function cleanSheetName(name: string): string {
 
 interface SheetRef {
   name: string;
-  /** The N of xl/worksheets/sheetN.xml, which is how exceljs's streaming reader names sheets. */
-  sheetNo: string;
+  /** The sheet's part in the workbook zip, from the workbook relationships (`xl/worksheets/sheet1.xml`). */
+  part: string;
 }
 
-/** Lists sheets from xl/workbook.xml and its relationships (the streaming reader can't tell us up front). */
-async function listSheets(workbook: SafeZip, file: string): Promise<SheetRef[]> {
-  const book = workbook.find('xl/workbook.xml');
-  const rels = workbook.find('xl/_rels/workbook.xml.rels');
+interface WorkbookInfo {
+  sheets: SheetRef[];
+  /** Dates count from 1904 (old Mac workbooks) rather than 1900. */
+  date1904: boolean;
+}
+
+/** `worksheets/sheet1.xml` relative to `xl/`, or an absolute `/xl/worksheets/sheet1.xml`. */
+function partPath(target: string): string {
+  return target.startsWith('/') ? target.slice(1) : `xl/${target}`;
+}
+
+/** Lists sheets from xl/workbook.xml and its relationships. */
+function readWorkbook(parts: Map<string, Buffer>, file: string): WorkbookInfo {
+  const book = parts.get('xl/workbook.xml');
+  const rels = parts.get('xl/_rels/workbook.xml.rels');
   if (!book || !rels) throw new PackageError(`"${file}" is not an Excel workbook (xl/workbook.xml is missing)`, { file });
-  const bookXml = parseSmallXml(decodeText(await workbook.readBuffer(book), file), file, ['sheet']);
-  const relsXml = parseSmallXml(decodeText(await workbook.readBuffer(rels), file), file, ['Relationship']);
+  const bookXml = parseSmallXml(decodeText(book, file), file, ['sheet']);
+  const relsXml = parseSmallXml(decodeText(rels, file), file, ['Relationship']);
   const targets = new Map<string, string>();
   for (const rel of ((relsXml.Relationships as Record<string, unknown>)?.Relationship as Record<string, string>[]) ?? []) {
     targets.set(rel['@_Id'], rel['@_Target']);
   }
-  const sheets = (((bookXml.workbook as Record<string, unknown>)?.sheets as Record<string, unknown>)?.sheet as Record<string, string>[]) ?? [];
-  return sheets.map((sheet) => {
-    const target = targets.get(sheet['@_id']) ?? '';
-    const sheetNo = /sheet(\d+)\.xml$/i.exec(target)?.[1] ?? '';
-    return { name: sheet['@_name'], sheetNo };
-  });
+  const workbook = (bookXml.workbook as Record<string, unknown>) ?? {};
+  const sheets = ((workbook.sheets as Record<string, unknown>)?.sheet as Record<string, string>[]) ?? [];
+  const date1904 = (workbook.workbookPr as Record<string, string> | undefined)?.['@_date1904'];
+  return {
+    sheets: sheets.map((sheet) => ({ name: sheet['@_name'], part: partPath(targets.get(sheet['@_id']) ?? '') })),
+    date1904: date1904 === '1' || date1904 === 'true',
+  };
 }
 
 /** Chooses the entity's sheet as D365 names it; a lone sheet of another name is used with a warning. */
@@ -87,35 +98,25 @@ export function cellToString(value: unknown): string {
   return String(value);
 }
 
-const EMPTY_SHARED_STRINGS = Buffer.from(
-  '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="0" uniqueCount="0"/>',
-);
-const LEADING_PARTS = ['xl/_rels/workbook.xml.rels', 'xl/workbook.xml', 'xl/sharedStrings.xml', 'xl/styles.xml'];
+/** XML parts larger than this are handed to the sheet parser in pieces. */
+const CHUNK_BYTES = 64 * 1024;
 
 /**
- * exceljs's streaming reader wants the workbook, its relationships and the shared strings before any
- * sheet: otherwise it spools sheets to temp files (outside the mtdvat home, so package data would land
- * in /tmp) and, in some part orders, crashes reading
- * `model.sheets` before there is a model. D365 writes inline strings and no sharedStrings.xml at all.
- * So re-pack the (already verified) parts in the order it wants, adding an empty shared-string table
- * when there is none. (Its unzipper mis-reads stored entries, hence deflate.)
+ * A part as text chunks for exceljs's SAX parser. exceljs decodes each Buffer chunk on its own, so a
+ * character split across two chunks would turn into U+FFFD; decoding here (streaming, fatal, BOM-aware)
+ * hands it whole characters.
  */
-async function repackForStreaming(parts: Map<string, Buffer>): Promise<Buffer> {
-  const { default: yazl } = await import('yazl');
-  const zip = new yazl.ZipFile();
-  const byLower = new Map([...parts.keys()].map((name) => [name.toLowerCase(), name]));
-  const added = new Set<string>();
-  for (const part of LEADING_PARTS) {
-    const name = byLower.get(part.toLowerCase());
-    if (name) added.add(name);
-    const content = name ? parts.get(name) : part === 'xl/sharedStrings.xml' ? EMPTY_SHARED_STRINGS : undefined;
-    if (content) zip.addBuffer(content, part, { compressionLevel: 1 });
+async function* textChunks(bytes: Buffer, part: string, file: string): AsyncGenerator<string> {
+  const decoder = new ChunkDecoder(`${file}: ${part}`);
+  for (let at = 0; at < bytes.length; at += CHUNK_BYTES) {
+    const text = decoder.write(bytes.subarray(at, at + CHUNK_BYTES));
+    if (at === 0 && /<!DOCTYPE/i.test(text)) {
+      throw new PackageError(`"${file}": ${part} contains a DOCTYPE declaration, which packages must not have`, { file });
+    }
+    if (text) yield text;
   }
-  for (const [name, content] of parts) if (!added.has(name)) zip.addBuffer(content, name, { compressionLevel: 1 });
-  zip.end();
-  const chunks: Buffer[] = [];
-  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  const rest = decoder.end();
+  if (rest) yield rest;
 }
 
 export interface XlsxReadOptions {
@@ -125,61 +126,80 @@ export interface XlsxReadOptions {
   onWarning?: (message: string) => void;
 }
 
+/**
+ * Reads the entity's sheet with exceljs's own streaming sheet reader, style table and shared-string
+ * parser (stack.md §3), fed from the parts we have already unzipped and checked. exceljs's
+ * WorkbookReader is not used: it unzips a second time through unzipper (no limits, local headers
+ * trusted), spools sheets to TMPDIR when the parts come in another order, and loading it costs
+ * about as much as the whole import of a small package.
+ */
 export async function* readXlsxRecords(bytes: Buffer, file: string, options: XlsxReadOptions): AsyncGenerator<RawRecord> {
-  // The .xlsx is a zip too: check its limits and CRCs with yauzl before exceljs (whose unzipper has none) sees it.
-  // Its parts are held in memory (to re-pack), so their inflated total is capped at the workbook limit.
+  // The .xlsx is a zip too: check its limits and CRCs with yauzl. Its parts are held in memory, so
+  // their inflated total is capped at the workbook limit.
   const limits = { ...options.limits, maxTotalBytes: Math.min(options.limits.maxTotalBytes, options.limits.maxWorkbookBytes) };
   const workbook = await SafeZip.open(bytes, limits, `"${file}"`);
-  let sheets: SheetRef[];
+  // OOXML part names are case-insensitive; key them in lower case.
   const parts = new Map<string, Buffer>();
   try {
-    for (const entry of workbook.entries) if (!entry.fileName.endsWith('/')) parts.set(entry.fileName, await workbook.readBuffer(entry));
-    sheets = await listSheets(workbook, file);
+    for (const entry of workbook.entries) if (!entry.fileName.endsWith('/')) parts.set(entry.fileName.toLowerCase(), await workbook.readBuffer(entry));
   } finally {
     workbook.close();
   }
-  const chosen = chooseSheet(sheets, options.excelSheetName, options.entityLabel, file);
+  const info = readWorkbook(parts, file);
+  const chosen = chooseSheet(info.sheets, options.excelSheetName, options.entityLabel, file);
   if (chosen.warning) options.onWarning?.(chosen.warning);
-  const target = sheets[chosen.index].sheetNo;
-  const targetName = sheets[chosen.index].name;
+  const sheet = info.sheets[chosen.index];
+  const sheetBytes = parts.get(sheet.part.toLowerCase());
+  if (!sheetBytes) throw new PackageError(`"${file}": sheet "${sheet.name}" points at ${sheet.part || 'no part'}, which is not in the workbook`, { file });
 
-  const { default: ExcelJS } = await import('exceljs');
+  const [{ default: WorksheetReader }, { default: StyleManager }, { default: SharedStringsXform }] = await Promise.all([
+    import('exceljs/lib/stream/xlsx/worksheet-reader.js'),
+    import('exceljs/lib/xlsx/xform/style/styles-xform.js'),
+    import('exceljs/lib/xlsx/xform/strings/shared-strings-xform.js'),
+  ]);
   try {
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(await repackForStreaming(parts)), {
-      worksheets: 'emit',
-      sharedStrings: 'cache',
-      styles: 'cache', // without it a date cell comes back as a serial number
-      hyperlinks: 'ignore',
-      entries: 'ignore',
+    // Without the style table a date cell comes back as a serial number.
+    const styles = new StyleManager();
+    styles.init();
+    const stylesPart = parts.get('xl/styles.xml');
+    if (stylesPart) await styles.parseStream(textChunks(stylesPart, 'xl/styles.xml', file));
+    // D365 writes inline strings and no shared-string table; Excel itself writes one.
+    let sharedStrings: unknown[] = [];
+    const stringsPart = parts.get('xl/sharedstrings.xml');
+    if (stringsPart) {
+      const strings = new SharedStringsXform();
+      await strings.parseStream(textChunks(stringsPart, 'xl/sharedStrings.xml', file));
+      sharedStrings = strings.model.values;
+    }
+    parts.clear(); // only the sheet is still needed
+    const reader = new WorksheetReader({
+      workbook: { sharedStrings, styles, properties: { model: { date1904: info.date1904 } } },
+      id: chosen.index + 1,
+      iterator: textChunks(sheetBytes, sheet.part, file),
+      options: { worksheets: 'emit', hyperlinks: 'ignore' },
     });
     let header: string[] | undefined;
     let count = 0;
-    for await (const worksheet of reader) {
-      // With the workbook part first, exceljs names each sheet (and renumbers its id by sheetId).
-      const { id, name } = worksheet as unknown as { id: string | number; name?: string };
-      const isTarget = name !== undefined ? name === targetName : String(id) === target;
-      for await (const row of worksheet) {
-        if (!isTarget) continue; // the stream must still be drained to reach the next sheet
-        const cells = row.values as unknown[];
-        if (!header) {
-          header = cells.map((c) => cellToString(c).trim());
-          continue;
-        }
-        const values = emptyValues();
-        let any = false;
-        for (let col = 1; col < header.length; col++) {
-          const column = header[col];
-          if (!column) continue;
-          const text = cellToString(cells[col]);
-          values[column] = text;
-          if (text !== '') any = true;
-        }
-        if (!any) continue;
-        count++;
-        yield { no: count, values };
+    for await (const row of reader) {
+      const cells = row.values;
+      if (!header) {
+        header = cells.map((c) => cellToString(c).trim());
+        continue;
       }
+      const values = emptyValues();
+      let any = false;
+      for (let col = 1; col < header.length; col++) {
+        const column = header[col];
+        if (!column) continue;
+        const text = cellToString(cells[col]);
+        values[column] = text;
+        if (text !== '') any = true;
+      }
+      if (!any) continue;
+      count++;
+      yield { no: count, values };
     }
-    if (!header) throw new PackageError(`"${file}": sheet "${sheets[chosen.index].name}" is empty (no header row)`, { file });
+    if (!header) throw new PackageError(`"${file}": sheet "${sheet.name}" is empty (no header row)`, { file });
   } catch (error) {
     if (error instanceof PackageError) throw error;
     throw new PackageError(`"${file}" cannot be read as an Excel workbook: ${(error as Error).message}`, { file });

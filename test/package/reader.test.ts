@@ -149,6 +149,78 @@ describe('Excel sheet selection', () => {
   });
 });
 
+describe('Excel cells end to end', () => {
+  /** A one-sheet workbook written by exceljs (shared strings, styles) with the given rows. */
+  async function workbook(rows: unknown[][], date1904 = false, numFmt?: string): Promise<Buffer> {
+    const { default: ExcelJS } = await import('exceljs');
+    const wb = new ExcelJS.Workbook();
+    wb.properties.date1904 = date1904;
+    const ws = wb.addWorksheet('Web_applications');
+    for (const row of rows) ws.addRow(row);
+    if (numFmt) ws.getColumn(2).numFmt = numFmt;
+    return Buffer.from(await wb.xlsx.writeBuffer());
+  }
+
+  it.each([
+    ['1900 date system', false],
+    ['1904 date system', true],
+  ])('reads strings, numbers, booleans, formulas and dates (%s)', async (_n, date1904) => {
+    const content = await workbook(
+      [
+        ['WEBAPPLICATIONNAME', 'DESCRIPTION', 'BASEURL'],
+        ['Dates', new Date('2024-01-31T00:00:00.000Z'), 'x'],
+        ['Date-time', new Date('2024-01-31T10:20:30.000Z'), 'x'],
+        ['Number', 200.5, 'x'],
+        ['Boolean', true, 'x'],
+        ['Formula', { formula: '1+1', result: 2 }, 'x'],
+      ],
+      date1904,
+    );
+    const zip = await buildPackage(dir, `cells-${date1904}.zip`, { entities: [webAppsEntity({ format: 'excel', content })] });
+    const { out } = await readAll(zip);
+    expect(out[0].records.map((r) => r.DESCRIPTION)).toEqual(['2024-01-31', '2024-01-31 10:20:30', '200.5', 'Yes', '2']);
+  });
+
+  it('keeps characters whole across the chunks the sheet is parsed in', async () => {
+    // Several hundred KB of two- and three-byte UTF-8 characters, so chunk edges fall inside them.
+    // (No astral characters: exceljs's writer, which builds this fixture, garbles some of those.)
+    const records = Array.from({ length: 3000 }, (_, i) => ({
+      WEBAPPLICATIONNAME: `App ${i} ${'é'.repeat(i % 7)}`,
+      DESCRIPTION: `£${i} € ${'ß€中文'.repeat(20 + (i % 5))}`,
+      BASEURL: 'https://test-api.service.hmrc.gov.uk',
+    }));
+    const zip = await buildPackage(dir, 'multibyte.zip', { entities: [webAppsEntity({ format: 'excel', records })] });
+    const { out } = await readAll(zip);
+    expect(out[0].records).toEqual(records);
+  });
+
+  it('finds the sheet through the workbook relationships, whatever its part is called', async () => {
+    const { default: yauzl } = await import('yauzl');
+    const { default: yazl } = await import('yazl');
+    const original = await workbook([['WEBAPPLICATIONNAME', 'DESCRIPTION', 'BASEURL'], ['Renamed part', 'd', 'u']]);
+    // Move xl/worksheets/sheet1.xml to xl/worksheets/data.xml and point the relationship at it.
+    const zipIn = await yauzl.fromBufferPromise(original, { lazyEntries: true });
+    const out = new yazl.ZipFile();
+    for await (const entry of zipIn.eachEntry()) {
+      if (entry.fileName.endsWith('/')) continue;
+      const stream = await zipIn.openReadStreamPromise(entry);
+      const chunks: Buffer[] = [];
+      for await (const c of stream) chunks.push(c as Buffer);
+      let body = Buffer.concat(chunks);
+      let name = entry.fileName;
+      if (name === 'xl/worksheets/sheet1.xml') name = 'xl/worksheets/data.xml';
+      if (name === 'xl/_rels/workbook.xml.rels' || name === '[Content_Types].xml') body = Buffer.from(body.toString('utf8').replace(/sheet1\.xml/g, 'data.xml'));
+      out.addBuffer(body, name);
+    }
+    out.end();
+    const parts: Buffer[] = [];
+    for await (const c of out.outputStream) parts.push(c as Buffer);
+    const zip = await buildPackage(dir, 'renamed-part.zip', { entities: [webAppsEntity({ format: 'excel', content: Buffer.concat(parts) })] });
+    const { out: read } = await readAll(zip);
+    expect(read[0].records).toEqual([{ WEBAPPLICATIONNAME: 'Renamed part', DESCRIPTION: 'd', BASEURL: 'u' }]);
+  });
+});
+
 describe('XML details', () => {
   it('decodes numeric character references (&#xD;&#xA;) and keeps empty self-closing fields as empty', async () => {
     const content = Buffer.from(

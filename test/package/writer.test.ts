@@ -10,6 +10,7 @@ import { loadSchemas } from '../../src/schema/registry.js';
 import type { EntitySchema } from '../../src/schema/types.js';
 import {
   csvField,
+  entityXlsx,
   entityXml,
   fileNameFor,
   manifestXml,
@@ -17,7 +18,7 @@ import {
   sheetNameFor,
   writePackage,
 } from '../../src/package/writer.js';
-import { PackageError } from '../../src/errors.js';
+import { PackageError, ValidationError } from '../../src/errors.js';
 import { utf16leWithBom, utf8WithBom } from '../../src/package/writer-xml.js';
 import { REAL_D365 } from '../helpers/cli.js';
 
@@ -295,6 +296,16 @@ describe('writePackage', () => {
     await web.xlsx.load(entries.get('Web applications.xlsx')! as unknown as ArrayBuffer);
     const webHeader = (web.worksheets[0].getRow(1).values as unknown[]).slice(1);
     expect(web.worksheets[0].getRow(2).getCell(webHeader.indexOf('DESCRIPTION') + 1).value).toBe(tricky); // CR/LF intact
+  });
+
+  it('refuses, naming record and field, a value exceljs cannot write intact (characters beyond the BMP)', async () => {
+    const schema = loadSchemas().byId('MessageStatus');
+    const records = [{ MESSAGESTATUS: 'Ready', DESCRIPTION: 'fine £ € ß' }, { MESSAGESTATUS: 'Sent', DESCRIPTION: 'sent 🚀' }];
+    const error = await entityXlsx(schema, records, new Date(2024, 0, 1)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).message).toMatch(/"Sent": DESCRIPTION holds a character outside the Basic Multilingual Plane/);
+    expect((error as ValidationError).location).toMatchObject({ field: 'DESCRIPTION', key: 'Sent' });
+    await expect(entityXlsx(schema, records.slice(0, 1), new Date(2024, 0, 1))).resolves.toBeInstanceOf(Buffer);
   });
 
   it('writes CSV-Unicode: UTF-16LE BOM, CRLF, RFC 4180 quoting, header row', async () => {

@@ -1,9 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
-import { createInterface } from 'node:readline';
 import { UsageError } from '../../errors.js';
 import { withContext, type GlobalArgs } from '../global.js';
 import { info, print, printJson, table } from '../output.js';
-import { askHidden, isInteractive, readStdin } from '../prompt.js';
+import { ask, askHidden, isInteractive, readStdin } from '../prompt.js';
 
 interface NameArgs extends GlobalArgs {
   name: string;
@@ -73,15 +72,6 @@ const show: CommandModule<GlobalArgs, NameArgs> = {
   },
 };
 
-async function askVisible(question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return await new Promise((resolve) => rl.question(question, resolve));
-  } finally {
-    rl.close();
-  }
-}
-
 const setCredentials: CommandModule<GlobalArgs, CredentialArgs> = {
   command: 'set-credentials <name>',
   describe:
@@ -105,7 +95,7 @@ const setCredentials: CommandModule<GlobalArgs, CredentialArgs> = {
     } else if (!isInteractive()) {
       throw new UsageError('no terminal to ask on: pipe the values with --client-id-stdin and/or --secret-stdin');
     } else {
-      clientId = (await askVisible(`Client ID for "${argv.name}" (Enter keeps the current one): `)).trim() || undefined;
+      clientId = (await ask(`Client ID for "${argv.name}" (Enter keeps the current one): `)).trim() || undefined;
       clientSecret = (await askHidden(`Client secret for "${argv.name}" (hidden; Enter keeps the current one): `)) || undefined;
     }
     const { setCredentials } = await import('../../report/web-apps.js');
