@@ -5,6 +5,11 @@ import { globalOptions } from './global.js';
 import { mtdvatVersion } from '../version.js';
 import { ExitError, MtdvatError, UsageError, describeLocation } from '../errors.js';
 
+/** Whether yargs will print help: only when asked for. */
+function wantsHelp(args: string[]): boolean {
+  return args.some((a) => a === '--help' || a === '-h' || a === 'help');
+}
+
 /** The one place that turns outcomes into exit codes: 0 ok, 1 failed, 2 usage. */
 export async function main(args: string[]): Promise<number> {
   const wantsJson = args.includes('--json');
@@ -13,13 +18,14 @@ export async function main(args: string[]): Promise<number> {
     .usage('$0 <command> [options]\n\nUK Making Tax Digital VAT: import the D365 Electronic messages setup, verify it, authorize with HMRC, file VAT returns.')
     .options(globalOptions)
     .command(commands)
-    .demandCommand(1, 'Name a command (see the list above).')
+    .demandCommand(1, 'Name a command.')
     .strict()
     .recommendCommands()
     .help()
     .alias('h', 'help')
     .version(mtdvatVersion()) // given, or yargs searches the folders above for package.json on every run
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    // yargs renders the help text on every command run (to cache it); only wrap it when it is shown.
+    .wrap(wantsHelp(args) ? Math.min(110, process.stdout.columns || 100) : null)
     .fail((message, error) => {
       if (error) throw error;
       throw new UsageError(message);

@@ -13,7 +13,7 @@ export interface ZipLimits {
   maxRatio: number;
   /** Entries smaller than this are not ratio-checked (a tiny file of zeros is harmless). */
   ratioFloorBytes: number;
-  /** Most bytes an .xlsx may have, and all its parts inflated together: they are held in memory to re-pack. */
+  /** Most bytes an .xlsx may have, and all its parts inflated together: they are held in memory while its sheet is read. */
   maxWorkbookBytes: number;
 }
 

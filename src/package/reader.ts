@@ -6,8 +6,6 @@ import { SafeZip } from './safe-zip.js';
 import { decodeText } from './text.js';
 import { importOrder, parseManifest, parsePackageHeader, type ManifestLine, type PackageHeaderInfo } from './manifest.js';
 import { readXmlRecords } from './xml-records.js';
-import { readCsvRecords, delimiterFor } from './csv-records.js';
-import { readXlsxRecords } from './xlsx-records.js';
 import type { RawRecord } from './records.js';
 
 export type SourceFormat = 'xml-element' | 'xml-attribute' | 'excel' | 'csv';
@@ -126,6 +124,8 @@ export async function openPackage(zipPath: string, options: OpenOptions = {}): P
               file: entity.file,
             });
           }
+          // CSV and Excel readers load only for packages that have such files.
+          const { readXlsxRecords } = await import('./xlsx-records.js');
           yield* readXlsxRecords(await zip.readBuffer(entry), entity.file, {
             excelSheetName: entity.excelSheetName,
             entityLabel: entity.entityName,
@@ -133,6 +133,7 @@ export async function openPackage(zipPath: string, options: OpenOptions = {}): P
             onWarning: (w) => warnings.push(w),
           });
         } else if (entity.format === 'csv') {
+          const { readCsvRecords, delimiterFor } = await import('./csv-records.js');
           yield* readCsvRecords(await zip.openStream(entry), entity.file, delimiterFor(entity.sourceFormat));
         } else {
           yield* readXmlRecords(await zip.openStream(entry), entity.file);

@@ -69,10 +69,23 @@ describe('mtdvat import-package (built binary)', () => {
     ['a file that does not exist', ['import-package', 'no-such.zip'], 1, /cannot read/],
     ['not a zip', ['import-package', join(ROOT, 'README.md')], 1, /not a readable zip/],
     ['unknown --truncate entity', ['import-package', REAL_D365, '--truncate', 'Nope'], 2, /--truncate "Nope"/],
+    ['no command', [], 2, /Name a command\.\nRun `mtdvat --help` for usage/],
   ])('%s → exit %i', async (_n, args, code, message) => {
     const result = await runCli([...args, '--home', join(dir, 'usage')], { env: { MTDVAT_MASTER_KEY: newMasterKey() } });
     expect(result.code).toBe(code);
     expect(result.stderr).toMatch(message);
+  });
+
+  it('--help lists every command, wrapped for reading; a command run does not need it', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['import-package', 'import-jobs', 'inspect-package', 'export-package', 'verify', 'web-apps', 'auth', 'vat', 'vat100', 'fph', 'sandbox', 'keys', 'config']) {
+      expect(help.stdout).toMatch(new RegExp(`^  mtdvat ${command}\\b`, 'm'));
+    }
+    expect(Math.max(...help.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(110);
+    const sub = await runCli(['vat', '--help']);
+    expect(sub.code).toBe(0);
+    expect(sub.stdout).toMatch(/^  mtdvat vat submit\b/m);
   });
 
   it('--dry-run on a fresh home writes no records and creates no key file', async () => {
@@ -85,7 +98,8 @@ describe('mtdvat import-package (built binary)', () => {
   });
 
   it('an Excel entity spills nothing to TMPDIR, whatever the order of its workbook parts', async () => {
-    // exceljs writes each sheet before sharedStrings.xml; read as is, its streaming reader would spool the sheet to TMPDIR.
+    // exceljs writes each sheet before sharedStrings.xml; its WorkbookReader would spool such a sheet to
+    // TMPDIR. mtdvat reads the checked parts itself; this guards against going back to that reader.
     const zip = await buildPackage(dir, 'excel.zip', { entities: [webAppsEntity({ format: 'excel' })] });
     const tmp = tempDir('mtdvat-tmpdir-');
     // exceljs deletes its temp files afterwards, so watch the folder rather than list it at the end.
