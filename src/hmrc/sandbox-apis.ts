@@ -7,7 +7,8 @@ import type { Context } from '../context.js';
 import { AuthError, HmrcError } from '../errors.js';
 import { hmrcErrorFrom, hmrcRequest, isOk } from './http.js';
 import { loadClientCredentials, loadWebApp, type WebApp } from '../auth/web-app.js';
-import { checkSetup, kindLabel, rateLimit } from './vat.js';
+import { checkSetup, kindLabel } from './vat.js';
+import { rateKey, takeRateSlot } from './rate-limit.js';
 import { ensureFraudConsent, fraudHeadersFor, type ConsentIo } from './fraud-headers.js';
 
 export async function applicationToken(ctx: Context, app: WebApp): Promise<string> {
@@ -60,7 +61,7 @@ export async function validateFraudHeadersAtHmrc(
   const app = prepare(ctx, appName, 'the Test Fraud Prevention Headers API', io.announce);
   await ensureFraudConsent(ctx, io.consent);
   const token = await applicationToken(ctx, app);
-  await rateLimit(`${ctx.company}:${app.name}`);
+  await takeRateSlot(ctx.db, rateKey(app));
   const sent = fraudHeadersFor(ctx);
   const response = await hmrcRequest(ctx, {
     app,
@@ -88,7 +89,7 @@ export interface TestUser {
 export async function createOrganisationTestUser(ctx: Context, appName: string, announce?: (l: string) => void): Promise<TestUser> {
   const app = prepare(ctx, appName, 'the Create Test User API', announce);
   const token = await applicationToken(ctx, app);
-  await rateLimit(`${ctx.company}:${app.name}`);
+  await takeRateSlot(ctx.db, rateKey(app));
   const response = await hmrcRequest(ctx, {
     app,
     method: 'POST',

@@ -17,6 +17,7 @@ import { hmrcErrorFrom, hmrcRequest, isOk, parseHmrcError, type HmrcResponse } f
 import { withAccessToken } from '../auth/access-token.js';
 import { loadWebApp, type WebApp } from '../auth/web-app.js';
 import { ensureFraudConsent, fraudHeadersFor, type ConsentIo } from './fraud-headers.js';
+import { rateKey, takeRateSlot } from './rate-limit.js';
 import { BOXES, PERIOD_KEY_PATTERN, toSubmitBody, type VatReturn } from '../report/nine-box.js';
 import { Decimal } from '../lib/decimal.js';
 import { parseJsonExact } from '../lib/exact-json.js';
@@ -112,24 +113,6 @@ function recordVrn(ctx: Context, app: string, vrn: string): void {
   setMeta(ctx.db, key, row.granted_at);
 }
 
-// ---------- rate limit: 3 requests per second per application ----------
-
-const recent = new Map<string, number[]>();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function rateLimit(appKey: string, perSecond = 3): Promise<void> {
-  for (;;) {
-    const now = Date.now();
-    const times = (recent.get(appKey) ?? []).filter((t) => now - t < 1000);
-    if (times.length < perSecond) {
-      times.push(now);
-      recent.set(appKey, times);
-      return;
-    }
-    await sleep(1000 - (now - times[0]) + 5);
-  }
-}
-
 // ---------- the one call path ----------
 
 export interface VatCall {
@@ -172,7 +155,7 @@ export async function vatCall(t: VatTarget, call: VatCall): Promise<HmrcResponse
       (t.scenario ? ` [Gov-Test-Scenario ${t.scenario}]` : ''),
   );
   const response = await withAccessToken(t.ctx, app.name, async (accessToken, fresh) => {
-    await rateLimit(`${t.ctx.company}:${fresh.name}`);
+    await takeRateSlot(t.ctx.db, rateKey(fresh));
     const headers: Record<string, string> = {
       Authorization: `Bearer ${accessToken}`,
       ...fraudHeadersFor(t.ctx),

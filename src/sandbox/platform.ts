@@ -62,6 +62,7 @@ export function platformCheck(ctx: Ctx, auth: RouteAuth): AccessTokenRecord | nu
     return undefined;
   }
   if (!withinRateLimit(ctx, token.clientId)) {
+    ctx.state.counters.throttled++;
     platformError(ctx, 429, 'MESSAGE_THROTTLED_OUT', 'The request for the API is throttled as you have exceeded your quota.');
     return undefined;
   }

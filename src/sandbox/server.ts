@@ -69,7 +69,7 @@ export interface RunningSandbox {
   url: string;
   port: number;
   clock: { now(): number; advance(ms: number): void; set(ms: number): void };
-  stats(): { tokenRequests: number; tokenRequestsByGrant: Record<string, number>; requests: number };
+  stats(): { tokenRequests: number; tokenRequestsByGrant: Record<string, number>; requests: number; throttled: number };
   /** Queue a one-shot fault. */
   injectFault(f: SandboxFault): void;
   addTestUser(u: SandboxTestUser): void;
@@ -372,6 +372,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       tokenRequests: state.counters.tokenRequests,
       tokenRequestsByGrant: { ...state.counters.tokenRequestsByGrant },
       requests: state.counters.requests,
+      throttled: state.counters.throttled,
     }),
     injectFault: (f) => {
       state.faults.push(f);

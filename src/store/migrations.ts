@@ -120,4 +120,10 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE import_jobs ADD COLUMN pid INTEGER;`,
   // Record number in the file that last wrote each record, so a reference error can name it.
   `ALTER TABLE records ADD COLUMN last_record INTEGER;`,
+  // HMRC's 3 requests per second per application, shared by every process using this store.
+  `CREATE TABLE rate_slots (
+    app_key TEXT NOT NULL,
+    at_ms INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX rate_slots_by_app ON rate_slots (app_key, at_ms);`,
 ];

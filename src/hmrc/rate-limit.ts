@@ -1,0 +1,54 @@
+/**
+ * HMRC allows 3 requests per second per application, counted over everything that uses it. Parallel
+ * mtdvat processes (scripts filing for several VRNs at once) share the store, so they take turns
+ * through a table instead of each keeping its own count and together going over the limit.
+ */
+import type { Db } from '../store/db.js';
+
+export interface RateLimitOptions {
+  perSecond?: number;
+  /**
+   * Added to the one-second window: requests reach HMRC a little after their slot is taken, and not
+   * all equally late, so slots exactly one second apart could still arrive closer together.
+   */
+  marginMs?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const WINDOW_MS = 1000;
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The limiter's key: HMRC counts per application, whatever company the web application record is in. */
+export function rateKey(app: { baseUrl: string; name: string }): string {
+  return `${new URL(app.baseUrl).host}|${app.name}`;
+}
+
+/** Waits until this application may send another request, and takes that slot. */
+export async function takeRateSlot(db: Db, appKey: string, options: RateLimitOptions = {}): Promise<void> {
+  const perSecond = options.perSecond ?? 3;
+  const window = WINDOW_MS + (options.marginMs ?? 100);
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? realSleep;
+  const prune = db.prepare('DELETE FROM rate_slots WHERE at_ms <= ?');
+  const recent = db.prepare('SELECT at_ms FROM rate_slots WHERE app_key = ? ORDER BY at_ms DESC LIMIT ?').pluck();
+  const take = db.prepare('INSERT INTO rate_slots (app_key, at_ms) VALUES (?, ?)');
+  // Takes a slot and returns 0, or returns how long to wait for one. Run IMMEDIATE: the check and
+  // the insert happen under the write lock, so two processes cannot both see a free slot and take it.
+  const attempt = db.transaction((): number => {
+    const t = now();
+    prune.run(t - window);
+    const times = recent.all(appKey, perSecond) as number[];
+    if (times.length < perSecond) {
+      take.run(appKey, t);
+      return 0;
+    }
+    // Not pruned, so the oldest of them is younger than the window: the wait is positive.
+    return Math.max(1, times[perSecond - 1] + window - t);
+  });
+  for (;;) {
+    const wait = attempt.immediate();
+    if (wait === 0) return;
+    await sleep(wait);
+  }
+}
