@@ -24,8 +24,10 @@ function normalizeAny(field: FieldSpec, raw: string): { value: string } | { erro
     if (field.required) return { error: `is required but empty` };
     return { value: field.type === 'noyes' ? 'No' : (field.default ?? '') };
   }
-  if (field.maxLength !== undefined && [...value].length > field.maxLength) {
-    return { error: `is ${[...value].length} characters long; at most ${field.maxLength} are allowed` };
+  // Lengths count characters (code points); UTF-16 units are never fewer, so most values skip the count.
+  if (field.maxLength !== undefined && value.length > field.maxLength) {
+    const characters = [...value].length;
+    if (characters > field.maxLength) return { error: `is ${characters} characters long; at most ${field.maxLength} are allowed` };
   }
   switch (field.type) {
     case 'string':
