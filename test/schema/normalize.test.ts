@@ -11,6 +11,8 @@ describe('normalizeValue', () => {
     ['empty required', { required: true }, '', /required/],
     ['too long (counts characters, not bytes)', { maxLength: 3 }, 'ééé', { value: 'ééé' }],
     ['too long', { maxLength: 3 }, 'abcd', /at most 3/],
+    ['astral characters count once (6 UTF-16 units, 3 characters)', { maxLength: 3 }, '😀😀😀', { value: '😀😀😀' }],
+    ['astral characters over the limit', { maxLength: 3 }, '😀😀😀😀', /is 4 characters long; at most 3/],
     ['NoYes Yes', { type: 'noyes' }, 'yes', { value: 'Yes' }],
     ['NoYes true', { type: 'noyes' }, 'TRUE', { value: 'Yes' }],
     ['NoYes 0', { type: 'noyes' }, '0', { value: 'No' }],
