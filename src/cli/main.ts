@@ -59,6 +59,4 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw error;
 });
-void main(hideBin(process.argv)).then((code) => {
-  process.exitCode = code;
-});
+process.exitCode = await main(hideBin(process.argv));

@@ -33,9 +33,7 @@ function partPath(target: string): string {
 }
 
 /** Lists sheets from xl/workbook.xml and its relationships. */
-function readWorkbook(parts: Map<string, Buffer>, file: string): WorkbookInfo {
-  const book = parts.get('xl/workbook.xml');
-  const rels = parts.get('xl/_rels/workbook.xml.rels');
+function readWorkbook(book: Buffer | undefined, rels: Buffer | undefined, file: string): WorkbookInfo {
   if (!book || !rels) throw new PackageError(`"${file}" is not an Excel workbook (xl/workbook.xml is missing)`, { file });
   const bookXml = parseSmallXml(decodeText(book, file), file, ['sheet']);
   const relsXml = parseSmallXml(decodeText(rels, file), file, ['Relationship']);
@@ -138,18 +136,29 @@ export async function* readXlsxRecords(bytes: Buffer, file: string, options: Xls
   // their inflated total is capped at the workbook limit.
   const limits = { ...options.limits, maxTotalBytes: Math.min(options.limits.maxTotalBytes, options.limits.maxWorkbookBytes) };
   const workbook = await SafeZip.open(bytes, limits, `"${file}"`);
-  // OOXML part names are case-insensitive; key them in lower case.
-  const parts = new Map<string, Buffer>();
+  // Only the parts the sheet needs are inflated (names are case-insensitive); other sheets, images
+  // and the like stay packed.
+  const part = async (name: string) => {
+    const entry = workbook.find(name);
+    return entry ? workbook.readBuffer(entry) : undefined;
+  };
+  let info: WorkbookInfo;
+  let sheet: SheetRef;
+  let sheetBytes: Buffer | undefined;
+  let stylesPart: Buffer | undefined;
+  let stringsPart: Buffer | undefined;
+  let chosen: { index: number; warning?: string };
   try {
-    for (const entry of workbook.entries) if (!entry.fileName.endsWith('/')) parts.set(entry.fileName.toLowerCase(), await workbook.readBuffer(entry));
+    info = readWorkbook(await part('xl/workbook.xml'), await part('xl/_rels/workbook.xml.rels'), file);
+    chosen = chooseSheet(info.sheets, options.excelSheetName, options.entityLabel, file);
+    sheet = info.sheets[chosen.index];
+    sheetBytes = sheet.part ? await part(sheet.part) : undefined;
+    stylesPart = await part('xl/styles.xml');
+    stringsPart = await part('xl/sharedStrings.xml');
   } finally {
     workbook.close();
   }
-  const info = readWorkbook(parts, file);
-  const chosen = chooseSheet(info.sheets, options.excelSheetName, options.entityLabel, file);
   if (chosen.warning) options.onWarning?.(chosen.warning);
-  const sheet = info.sheets[chosen.index];
-  const sheetBytes = parts.get(sheet.part.toLowerCase());
   if (!sheetBytes) throw new PackageError(`"${file}": sheet "${sheet.name}" points at ${sheet.part || 'no part'}, which is not in the workbook`, { file });
 
   const [{ default: WorksheetReader }, { default: StyleManager }, { default: SharedStringsXform }] = await Promise.all([
@@ -161,17 +170,15 @@ export async function* readXlsxRecords(bytes: Buffer, file: string, options: Xls
     // Without the style table a date cell comes back as a serial number.
     const styles = new StyleManager();
     styles.init();
-    const stylesPart = parts.get('xl/styles.xml');
     if (stylesPart) await styles.parseStream(textChunks(stylesPart, 'xl/styles.xml', file));
     // D365 writes inline strings and no shared-string table; Excel itself writes one.
     let sharedStrings: unknown[] = [];
-    const stringsPart = parts.get('xl/sharedstrings.xml');
     if (stringsPart) {
       const strings = new SharedStringsXform();
       await strings.parseStream(textChunks(stringsPart, 'xl/sharedStrings.xml', file));
       sharedStrings = strings.model.values;
     }
-    parts.clear(); // only the sheet is still needed
+    stylesPart = stringsPart = undefined; // only the sheet is still needed
     const reader = new WorksheetReader({
       workbook: { sharedStrings, styles, properties: { model: { date1904: info.date1904 } } },
       id: chosen.index + 1,
