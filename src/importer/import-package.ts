@@ -155,7 +155,7 @@ async function importEntity(
   };
   const mapper = new EntityMapper(entity, schema);
   if (!schema) result.warnings.push(`entity "${entity.entityName}" has no schema in mtdvat: its records are kept as they are`);
-  for await (const record of pkg.readRecords(entity)) {
+  for await (const batch of pkg.readBatches(entity)) for (const record of batch) {
     counts.read++;
     total.value++;
     if (total.value % 5000 === 0) options.onProgress?.({ entity: entity.entityName, records: counts.read, totalRecords: total.value });

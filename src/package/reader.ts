@@ -5,7 +5,7 @@ import { limitsFromEnv, type ZipLimits } from './limits.js';
 import { SafeZip } from './safe-zip.js';
 import { decodeText } from './text.js';
 import { importOrder, parseManifest, parsePackageHeader, type ManifestLine, type PackageHeaderInfo } from './manifest.js';
-import { readXmlRecords } from './xml-records.js';
+import { readXmlBatches } from './xml-records.js';
 import type { RawRecord } from './records.js';
 
 export type SourceFormat = 'xml-element' | 'xml-attribute' | 'excel' | 'csv';
@@ -26,12 +26,27 @@ export interface OpenedPackage {
   /** Enabled entities in import order (execution unit, level, sequence). */
   entities: PackageEntity[];
   warnings: string[];
+  /** The entity's records in file order, a batch at a time (one await per batch on hot paths). */
+  readBatches(entity: PackageEntity): AsyncGenerator<RawRecord[]>;
   readRecords(entity: PackageEntity): AsyncGenerator<RawRecord>;
   close(): void;
 }
 
 export interface OpenOptions {
   limits?: ZipLimits;
+}
+
+/** Groups records from a record-at-a-time reader. */
+async function* inBatches(records: AsyncIterable<RawRecord>, size = 500): AsyncGenerator<RawRecord[]> {
+  let batch: RawRecord[] = [];
+  for await (const record of records) {
+    batch.push(record);
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
 }
 
 /**
@@ -108,6 +123,30 @@ export async function openPackage(zipPath: string, options: OpenOptions = {}): P
         warnings.push(`"${entry.fileName}" is not referenced by the manifest and was ignored`);
       }
     }
+    async function* readBatches(entity: PackageEntity): AsyncGenerator<RawRecord[]> {
+      const entry = entity.entry!;
+      if (entity.format === 'excel') {
+        if (entry.uncompressedSize > limits.maxWorkbookBytes) {
+          throw new PackageError(`"${entity.file}" is ${entry.uncompressedSize} bytes; workbooks are limited to ${limits.maxWorkbookBytes}`, {
+            entity: entity.entityName,
+            file: entity.file,
+          });
+        }
+        // CSV and Excel readers load only for packages that have such files.
+        const { readXlsxRecords } = await import('./xlsx-records.js');
+        yield* inBatches(readXlsxRecords(await zip.readBuffer(entry), entity.file, {
+          excelSheetName: entity.excelSheetName,
+          entityLabel: entity.entityName,
+          limits,
+          onWarning: (w) => warnings.push(w),
+        }));
+      } else if (entity.format === 'csv') {
+        const { readCsvRecords, delimiterFor } = await import('./csv-records.js');
+        yield* inBatches(readCsvRecords(await zip.openStream(entry), entity.file, delimiterFor(entity.sourceFormat)));
+      } else {
+        yield* readXmlBatches(await zip.openStream(entry), entity.file);
+      }
+    }
     return {
       name,
       header,
@@ -115,29 +154,9 @@ export async function openPackage(zipPath: string, options: OpenOptions = {}): P
       description: manifest.description,
       entities,
       warnings,
+      readBatches,
       async *readRecords(entity) {
-        const entry = entity.entry!;
-        if (entity.format === 'excel') {
-          if (entry.uncompressedSize > limits.maxWorkbookBytes) {
-            throw new PackageError(`"${entity.file}" is ${entry.uncompressedSize} bytes; workbooks are limited to ${limits.maxWorkbookBytes}`, {
-              entity: entity.entityName,
-              file: entity.file,
-            });
-          }
-          // CSV and Excel readers load only for packages that have such files.
-          const { readXlsxRecords } = await import('./xlsx-records.js');
-          yield* readXlsxRecords(await zip.readBuffer(entry), entity.file, {
-            excelSheetName: entity.excelSheetName,
-            entityLabel: entity.entityName,
-            limits,
-            onWarning: (w) => warnings.push(w),
-          });
-        } else if (entity.format === 'csv') {
-          const { readCsvRecords, delimiterFor } = await import('./csv-records.js');
-          yield* readCsvRecords(await zip.openStream(entry), entity.file, delimiterFor(entity.sourceFormat));
-        } else {
-          yield* readXmlRecords(await zip.openStream(entry), entity.file);
-        }
+        for await (const batch of readBatches(entity)) yield* batch;
       },
       close: () => zip.close(),
     };

@@ -11,10 +11,10 @@ const NIL = /^(?:[^:]+:)?nil$/;
  * elements (XML-Element) or attributes (XML-Attribute); both are accepted. SAX, so memory stays flat
  * however large the file. Any DOCTYPE is refused (no DTDs, so no entity expansion or external entities).
  */
-export async function* readXmlRecords(stream: Readable, file: string): AsyncGenerator<RawRecord> {
+export async function* readXmlBatches(stream: Readable, file: string): AsyncGenerator<RawRecord[]> {
   const parser = new SaxesParser({ position: true });
   const decoder = new ChunkDecoder(file);
-  const ready: RawRecord[] = [];
+  let ready: RawRecord[] = [];
   let depth = 0;
   let count = 0;
   let current: Record<string, string> | undefined;
@@ -71,12 +71,18 @@ export async function* readXmlRecords(stream: Readable, file: string): AsyncGene
     if (failure) throw failure;
   };
 
+  // The records of each chunk go out together: one await per chunk rather than per record.
+  const take = () => {
+    const batch = ready;
+    ready = [];
+    return batch;
+  };
   for await (const chunk of stream) {
     feed(decoder.write(chunk as Buffer));
-    if (ready.length) yield* ready.splice(0, ready.length);
+    if (ready.length) yield take();
   }
   feed(decoder.end());
   parser.close();
   if (failure) throw failure;
-  if (ready.length) yield* ready.splice(0, ready.length);
+  if (ready.length) yield take();
 }
