@@ -38,6 +38,8 @@ export interface HmrcRequestOptions {
   maxTotalDelayMs?: number;
   /** First backoff delay in ms (doubles each attempt, with jitter). */
   baseDelayMs?: number;
+  /** Awaited just before every attempt is sent (HMRC's request limit: see rate-limit.ts). */
+  beforeSend?: () => Promise<void>;
 }
 
 export interface HmrcResponse {
@@ -208,6 +210,7 @@ export async function hmrcRequest(ctx: Context, opts: HmrcRequestOptions): Promi
     const started = Date.now();
     const requestDetail = { method: opts.method, url: auditUrl, headers: redactHeaders(headers), body: auditBody };
     let response: Response;
+    await opts.beforeSend?.();
     try {
       response = await fetch(url, { method: opts.method, headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
     } catch (error) {

@@ -27,7 +27,7 @@ export function rateKey(app: { baseUrl: string; name: string }): string {
 /** Waits until this application may send another request, and takes that slot. */
 export async function takeRateSlot(db: Db, appKey: string, options: RateLimitOptions = {}): Promise<void> {
   const perSecond = options.perSecond ?? 3;
-  const window = WINDOW_MS + (options.marginMs ?? 100);
+  const window = WINDOW_MS + (options.marginMs ?? 250);
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? realSleep;
   const prune = db.prepare('DELETE FROM rate_slots WHERE at_ms <= ?');

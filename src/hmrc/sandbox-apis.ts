@@ -61,7 +61,6 @@ export async function validateFraudHeadersAtHmrc(
   const app = prepare(ctx, appName, 'the Test Fraud Prevention Headers API', io.announce);
   await ensureFraudConsent(ctx, io.consent);
   const token = await applicationToken(ctx, app);
-  await takeRateSlot(ctx.db, rateKey(app));
   const sent = fraudHeadersFor(ctx);
   const response = await hmrcRequest(ctx, {
     app,
@@ -70,6 +69,7 @@ export async function validateFraudHeadersAtHmrc(
     headers: { Authorization: `Bearer ${token}`, ...sent },
     idempotent: true,
     auditCategory: 'hmrc',
+    beforeSend: () => takeRateSlot(ctx.db, rateKey(app)),
   });
   if (!isOk(response)) throw hmrcErrorFrom(response, 'HMRC refused the fraud header validation');
   return { result: response.json as FphValidation, sent };
@@ -89,7 +89,6 @@ export interface TestUser {
 export async function createOrganisationTestUser(ctx: Context, appName: string, announce?: (l: string) => void): Promise<TestUser> {
   const app = prepare(ctx, appName, 'the Create Test User API', announce);
   const token = await applicationToken(ctx, app);
-  await takeRateSlot(ctx.db, rateKey(app));
   const response = await hmrcRequest(ctx, {
     app,
     method: 'POST',
@@ -99,6 +98,7 @@ export async function createOrganisationTestUser(ctx: Context, appName: string, 
     idempotent: false,
     retryUnsent: true,
     auditCategory: 'hmrc',
+    beforeSend: () => takeRateSlot(ctx.db, rateKey(app)),
   });
   if (!isOk(response)) throw hmrcErrorFrom(response, 'HMRC could not create a test user');
   return response.json as TestUser;

@@ -155,7 +155,6 @@ export async function vatCall(t: VatTarget, call: VatCall): Promise<HmrcResponse
       (t.scenario ? ` [Gov-Test-Scenario ${t.scenario}]` : ''),
   );
   const response = await withAccessToken(t.ctx, app.name, async (accessToken, fresh) => {
-    await takeRateSlot(t.ctx.db, rateKey(fresh));
     const headers: Record<string, string> = {
       Authorization: `Bearer ${accessToken}`,
       ...fraudHeadersFor(t.ctx),
@@ -174,6 +173,7 @@ export async function vatCall(t: VatTarget, call: VatCall): Promise<HmrcResponse
       timeoutMs: call.timeoutMs,
       auditCategory: 'hmrc',
       auditEvent: `${call.method} ${call.path.replace(t.vrn, '{vrn}')}`,
+      beforeSend: () => takeRateSlot(t.ctx.db, rateKey(fresh)),
     });
   });
   if (response.status !== 401 && response.status !== 403) recordVrn(t.ctx, app.name, t.vrn);
