@@ -70,11 +70,17 @@ describe('hmrcRequest retries', () => {
       if (n < 3) res.writeHead(503, { 'Content-Type': 'application/json' }).end('{"code":"SERVER_ERROR","message":"Service unavailable"}');
       else res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true}');
     });
-    const r = await hmrcRequest(ctx, { app: appAt(s.url), method: 'GET', path: '/x', idempotent: true, auditCategory: 'hmrc', ...fast });
+    const hitsBeforeSend: number[] = [];
+    const beforeSend = async () => {
+      hitsBeforeSend.push(s.hits());
+    };
+    const r = await hmrcRequest(ctx, { app: appAt(s.url), method: 'GET', path: '/x', idempotent: true, auditCategory: 'hmrc', beforeSend, ...fast });
     expect(r.status).toBe(200);
     expect(r.json).toEqual({ ok: true });
     expect(r.attempts).toBe(3);
     expect(listAudit(ctx.db, { category: 'hmrc' })).toHaveLength(3);
+    // The rate-limit hook runs before every attempt, retries included.
+    expect(hitsBeforeSend).toEqual([0, 1, 2]);
   });
 
   it('honours Retry-After on 429', async () => {
