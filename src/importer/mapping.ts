@@ -1,7 +1,7 @@
 import type { EntitySchema, FieldSpec } from '../schema/types.js';
 import type { PackageEntity } from '../package/reader.js';
 import { normalizeValue } from '../schema/normalize.js';
-import type { RawRecord } from '../package/records.js';
+import { emptyValues, type RawRecord } from '../package/records.js';
 
 export interface RecordProblem {
   field?: string;
@@ -51,7 +51,7 @@ export class EntityMapper {
 
   /** Mapped field → raw value (schema-less entities keep their values as they came). */
   map(record: RawRecord): Record<string, string> {
-    const out = Object.create(null) as Record<string, string>;
+    const out = emptyValues();
     for (const column in record.values) {
       const field = this.fieldFor(column);
       if (field !== null) out[field] = record.values[column];
@@ -62,7 +62,7 @@ export class EntityMapper {
   /** Normalizes a mapped record against the schema; returns the canonical values and any problems. */
   normalize(mapped: Record<string, string>): { values: Record<string, string>; problems: RecordProblem[] } {
     const problems: RecordProblem[] = [];
-    const values = Object.create(null) as Record<string, string>;
+    const values = emptyValues();
     for (const spec of this.schema!.fields) {
       const raw = mapped[spec.name];
       if (raw === undefined) {

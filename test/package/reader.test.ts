@@ -221,6 +221,29 @@ describe('Excel cells end to end', () => {
   });
 });
 
+describe('column names that are Object.prototype members', () => {
+  it.each<[string, TestEntity['format']]>([
+    ['XML', 'xml-element'],
+    ['CSV', 'csv-utf8'],
+  ])('%s: __proto__, constructor and toString are plain columns', async (_n, format) => {
+    // fromEntries makes "__proto__" an own key (in a literal it would set the prototype).
+    const records = [Object.fromEntries([['__proto__', 'p'], ['constructor', 'c'], ['toString', 't'], ['NAME', 'n']])];
+    const zip = await buildPackage(dir, `proto-${format}.zip`, { entities: [{ entityName: 'Odd columns', records, format }] });
+    const pkg = await openPackage(zip);
+    try {
+      const read = [];
+      for await (const r of pkg.readRecords(pkg.entities[0])) read.push(r.values);
+      expect(read).toHaveLength(1);
+      expect(Object.keys(read[0]).sort()).toEqual(['NAME', '__proto__', 'constructor', 'toString']);
+      expect(read[0].__proto__).toBe('p');
+      expect(read[0].toString).toBe('t');
+      expect(read[0].hasOwnProperty).toBeUndefined(); // nothing inherited from Object.prototype
+    } finally {
+      pkg.close();
+    }
+  });
+});
+
 describe('XML details', () => {
   it('decodes numeric character references (&#xD;&#xA;) and keeps empty self-closing fields as empty', async () => {
     const content = Buffer.from(
