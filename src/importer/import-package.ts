@@ -165,10 +165,10 @@ async function importEntity(
       outcome = writer.writeRaw(entity.entityName, record.no, mapped);
     } else {
       const { values, problems } = mapper.normalize(mapped);
-      const keyText = displayKey(schema.key.map((k) => values[k] ?? ''));
+      const keyText = () => displayKey(schema.key.map((k) => values[k] ?? '')); // only errors need it
       if (problems.length) {
         counts.failed++;
-        for (const p of problems) addError(result, { entity: entity.entityName, file: entity.file, record: record.no, key: keyText || undefined, field: p.field, message: p.message });
+        for (const p of problems) addError(result, { entity: entity.entityName, file: entity.file, record: record.no, key: keyText() || undefined, field: p.field, message: p.message });
         continue;
       }
       const written = writer.write(schema, values, record.no);
@@ -178,8 +178,8 @@ async function importEntity(
           entity: entity.entityName,
           file: entity.file,
           record: record.no,
-          key: keyText,
-          message: `duplicate key: another record of "${entity.entityName}" in this package already has ${schema.key.join(' + ')} = "${keyText}"`,
+          key: keyText(),
+          message: `duplicate key: another record of "${entity.entityName}" in this package already has ${schema.key.join(' + ')} = "${keyText()}"`,
         });
         continue;
       }

@@ -41,9 +41,12 @@ export async function* readXmlBatches(stream: Readable, file: string): AsyncGene
         current[name] = value;
       }
     } else if (depth === 3) {
-      field = tag.name.includes(':') ? tag.name.slice(tag.name.indexOf(':') + 1) : tag.name;
+      // Once per field of every record: no arrays for the (usually absent) attributes.
+      const colon = tag.name.indexOf(':');
+      field = colon >= 0 ? tag.name.slice(colon + 1) : tag.name;
       fieldText = '';
-      fieldNil = Object.entries(attributes).some(([name, value]) => NIL.test(name) && value === 'true');
+      fieldNil = false;
+      for (const name in attributes) if (attributes[name] === 'true' && NIL.test(name)) fieldNil = true;
     } else if (depth > 3) {
       fail(`unexpected nested element <${tag.name}> inside field <${field}>`);
     }
