@@ -17,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadSchemas } from '../src/schema/registry.js';
 import { normalizeValue } from '../src/schema/normalize.js';
-import { DEFAULT_SANDBOX_CLIENT, DEFAULT_SANDBOX_PORT } from '../src/sandbox/defaults.js';
+import { DEFAULT_SANDBOX_CLIENT, DEFAULT_SANDBOX_PORT } from '../src/lib/emulator-defaults.js';
 import { PACKAGE_FORMATS, writePackage, type PackageFormat, type PackageInput } from '../src/package/writer.js';
 
 export const DEFINITION_GROUP = 'UK MTD VAT setup';

@@ -1,5 +1,6 @@
-import { ensureHome, resolveHome, type HomeOptions, type HomePaths } from './home.js';
-import { openDb, getMeta, type Db } from './store/db.js';
+/** The Context type every library layer receives; opening one is open-context.ts's job (the composition root). */
+import type { HomeOptions, HomePaths } from './home.js';
+import type { Db } from './store/db.js';
 import type { Vault } from './vault/vault.js';
 
 export interface ContextOptions extends HomeOptions {
@@ -21,32 +22,3 @@ export interface Context {
 }
 
 export const DEFAULT_COMPANY = 'DAT';
-
-export function openContext(options: ContextOptions = {}): Context {
-  const env = options.env ?? process.env;
-  const paths = resolveHome(options, env);
-  ensureHome(paths);
-  const db = openDb(paths.dbPath);
-  const company = (options.company ?? env.MTDVAT_COMPANY ?? getMeta(db, 'default_company') ?? DEFAULT_COMPANY).toUpperCase();
-  let vault: Promise<Vault> | undefined;
-  return {
-    paths,
-    db,
-    company,
-    env,
-    vault(opts = {}) {
-      if (!vault) {
-        // Lazy: commands that never touch a secret never load libsodium.
-        vault = import('./vault/key-store.js').then(({ openVault }) =>
-          openVault({ keyFile: paths.keyFile, env, create: opts.create ?? false, askPassphrase: options.askPassphrase, db }),
-        );
-        // A failed open (no key yet, wrong passphrase) must not stick: a later call may create the key.
-        vault.catch(() => (vault = undefined));
-      }
-      return vault;
-    },
-    close() {
-      if (db.open) db.close();
-    },
-  };
-}

@@ -7,8 +7,9 @@ import { HmrcError } from '../errors.js';
 import { parseHmrcError } from '../hmrc/http.js';
 import { nowMs } from './clock.js';
 import { noTokenError, refreshUnderLock } from './refresh.js';
-import { decryptAccess, readTokenRow } from './store.js';
-import { loadClientCredentials, loadWebApp, type WebApp } from './web-app.js';
+import { readTokenRow } from '../store/tokens.js';
+import { decryptAccess } from './tokens.js';
+import { loadClientCredentials, loadWebApp, type WebApp } from '../setup/web-app.js';
 
 export interface ValidToken {
   accessToken: string;

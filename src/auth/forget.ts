@@ -1,7 +1,7 @@
 /** `auth forget`: delete an app's stored tokens and pending request (HMRC-side authority is untouched). */
 import type { Context } from '../context.js';
 import { audit } from '../store/audit.js';
-import { deletePending, deleteTokens } from './store.js';
+import { deletePending, deleteTokens } from '../store/tokens.js';
 
 export function forgetTokens(ctx: Context, appName: string): { app: string; tokensDeleted: boolean; pendingDeleted: boolean } {
   return ctx.db

@@ -8,8 +8,8 @@ import { AuthError, UsageError } from '../errors.js';
 import { audit } from '../store/audit.js';
 import { nowMs } from './clock.js';
 import { getConsent } from './consent.js';
-import { writePending } from './store.js';
-import { appUrl, isLoopbackHost, loadClientCredentials, loadWebApp, OOB_REDIRECT, type WebApp } from './web-app.js';
+import { writePending } from './tokens.js';
+import { appUrl, isLoopbackHost, loadClientCredentials, loadWebApp, OOB_REDIRECT, type WebApp } from '../setup/web-app.js';
 
 export const DEFAULT_SCOPE = 'read:vat write:vat';
 export const REQUIRED_SCOPES = ['read:vat', 'write:vat'];

@@ -5,8 +5,9 @@ import { audit } from '../store/audit.js';
 import { nowMs } from './clock.js';
 import { CODE_LIFETIME_MS } from './get-authorization-code.js';
 import { callTokenEndpoint } from './token-endpoint.js';
-import { decryptVerifier, deletePending, readPending, writeTokens } from './store.js';
-import { loadClientCredentials, loadWebApp } from './web-app.js';
+import { deletePending, readPending } from '../store/tokens.js';
+import { decryptVerifier, writeTokens } from './tokens.js';
+import { loadClientCredentials, loadWebApp } from '../setup/web-app.js';
 
 export interface TokenResult {
   app: string;

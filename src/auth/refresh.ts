@@ -12,8 +12,9 @@ import type { Vault } from '../vault/vault.js';
 import { nowMs } from './clock.js';
 import type { TokenResult } from './obtain-access-token.js';
 import { callTokenEndpoint } from './token-endpoint.js';
-import { decryptAccess, decryptRefresh, readTokenRow, writeTokens, type TokenRow } from './store.js';
-import { loadClientCredentials, loadWebApp, type ClientCredentials, type WebApp } from './web-app.js';
+import { readTokenRow, type TokenRow } from '../store/tokens.js';
+import { decryptAccess, decryptRefresh, writeTokens } from './tokens.js';
+import { loadClientCredentials, loadWebApp, type ClientCredentials, type WebApp } from '../setup/web-app.js';
 
 export interface RefreshOutcome extends TokenResult {
   accessToken: string;

@@ -6,7 +6,7 @@ import type { Db } from '../store/db.js';
 import { listRecords } from '../store/records.js';
 import { nowMs } from './clock.js';
 import { CODE_LIFETIME_MS } from './get-authorization-code.js';
-import { listPendingMeta, listTokenMeta } from './store.js';
+import { listPendingMeta, listTokenMeta } from '../store/tokens.js';
 
 /** HMRC: a user's grant lasts 18 months from authorization; refreshing does not extend it. */
 export const GRANT_MONTHS = 18;

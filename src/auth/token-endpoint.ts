@@ -2,7 +2,7 @@
 import type { Context } from '../context.js';
 import { AuthError, HmrcError } from '../errors.js';
 import { hmrcErrorFrom, hmrcRequest, isOk, parseHmrcError } from '../hmrc/http.js';
-import type { ClientCredentials, WebApp } from './web-app.js';
+import type { ClientCredentials, WebApp } from '../setup/web-app.js';
 
 export interface TokenResponse {
   accessToken: string;

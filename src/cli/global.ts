@@ -22,7 +22,7 @@ export const globalOptions: Record<keyof GlobalArgs, Options> = {
  * SQLite and libsodium load only when a command runs, so `--help` starts like plain node.
  */
 export async function contextFrom(argv: GlobalArgs): Promise<Context> {
-  const { openContext } = await import('../context.js');
+  const { openContext } = await import('../open-context.js');
   return openContext({
     home: argv.home,
     db: argv.db,

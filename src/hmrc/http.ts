@@ -7,7 +7,7 @@
 import type { Context } from '../context.js';
 import { HmrcError } from '../errors.js';
 import { audit, redact } from '../store/audit.js';
-import { appUrl, type WebApp } from '../auth/web-app.js';
+import { appUrl, type WebApp } from '../setup/web-app.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 

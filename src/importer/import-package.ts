@@ -6,7 +6,8 @@ import { MtdvatError, UsageError, type ErrorLocation } from '../errors.js';
 import { openPackage, type OpenedPackage, type PackageEntity } from '../package/reader.js';
 import { loadSchemas, secretFields, type SchemaRegistry } from '../schema/registry.js';
 import type { EntitySchema } from '../schema/types.js';
-import { displayKey, encodeKey, secretAddress } from '../store/records.js';
+import { displayKey, encodeKey } from '../store/records.js';
+import { secretAddress } from '../store/secrets.js';
 import type { Vault } from '../vault/vault.js';
 import { EntityMapper } from './mapping.js';
 

@@ -4,10 +4,10 @@
  */
 import { existsSync, renameSync, unlinkSync } from 'node:fs';
 import { VaultError, UsageError } from '../errors.js';
-import { tokenAddress } from '../auth/store.js';
+import { tokenAddress } from '../store/tokens.js';
 import { audit } from '../store/audit.js';
 import { setMeta, type Db } from '../store/db.js';
-import { secretAddress } from '../store/records.js';
+import { secretAddress } from '../store/secrets.js';
 import {
   META_KEY_ID,
   fsyncDir,
@@ -26,7 +26,8 @@ import {
 } from './key-store.js';
 import { getSodium } from './sodium.js';
 import { keyUsage } from './usage.js';
-import { Vault, type SecretAddress } from './vault.js';
+import { Vault } from './vault.js';
+import { type SecretAddress } from '../store/secrets.js';
 
 export interface KeyStatus {
   /** `none` when there is no key yet (nothing has been encrypted). */

@@ -1,14 +1,9 @@
 import type { Sodium } from './sodium.js';
 import { VaultError } from '../errors.js';
 
-/** Where a ciphertext lives. Bound into the AEAD associated data, so a value copied elsewhere fails. */
-export interface SecretAddress {
-  table: string;
-  company: string;
-  entity: string;
-  naturalKey: string;
-  field: string;
-}
+import type { SecretAddress } from '../store/secrets.js';
+
+export type { SecretAddress };
 
 export type KeySource = 'env' | 'file' | 'passphrase';
 

@@ -3,8 +3,9 @@
  * redirects the browser (here: fetch walking the HTML journey) there, and the token is obtained at once.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_SANDBOX_CLIENT, DEFAULT_TEST_USER } from '../../src/sandbox/defaults.js';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/server.js';
+import { DEFAULT_TEST_USER } from '../../src/emulator/defaults.js';
+import { DEFAULT_SANDBOX_CLIENT } from '../../src/lib/emulator-defaults.js';
+import { startSandbox, type RunningSandbox } from '../../src/emulator/server.js';
 import { APP, makeHome, runCli, setupWebApp, type RunResult, type TestHome } from '../helpers/setup-web-app.js';
 
 let sb: RunningSandbox;

@@ -5,10 +5,12 @@
  */
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SANDBOX_CLIENT, DEFAULT_TEST_USER } from '../../src/sandbox/defaults.js';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/server.js';
+import { DEFAULT_TEST_USER } from '../../src/emulator/defaults.js';
+import { DEFAULT_SANDBOX_CLIENT } from '../../src/lib/emulator-defaults.js';
+import { startSandbox, type RunningSandbox } from '../../src/emulator/server.js';
 import { getValidAccessToken } from '../../src/auth/access-token.js';
-import { decryptAccess, decryptRefresh, readTokenRow } from '../../src/auth/store.js';
+import { readTokenRow } from '../../src/store/tokens.js';
+import { decryptAccess, decryptRefresh } from '../../src/auth/tokens.js';
 import { listAudit } from '../../src/store/audit.js';
 import { APP, makeHome, runCli, setupWebApp, storeBytes, type RunResult, type TestHome } from '../helpers/setup-web-app.js';
 
@@ -48,7 +50,7 @@ describe.skipIf(!hasChromium)('seed authorization flow in headless Chromium', ()
     // Capture the PKCE verifier for the leak check.
     {
       const ctx = t.open();
-      const { readPending, decryptVerifier } = await import('../../src/auth/store.js');
+      const { readPending } = await import('../../src/store/tokens.js'); const { decryptVerifier } = await import('../../src/auth/tokens.js');
       secrets.push(decryptVerifier(await ctx.vault(), readPending(ctx.db, ctx.company, APP)!));
       ctx.close();
     }

@@ -7,9 +7,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DEFAULT_SANDBOX_CLIENT, DEFAULT_TEST_USER } from '../../src/sandbox/defaults.js';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/server.js';
-import { decryptAccess, readTokenRow } from '../../src/auth/store.js';
+import { DEFAULT_TEST_USER } from '../../src/emulator/defaults.js';
+import { DEFAULT_SANDBOX_CLIENT } from '../../src/lib/emulator-defaults.js';
+import { startSandbox, type RunningSandbox } from '../../src/emulator/server.js';
+import { readTokenRow } from '../../src/store/tokens.js';
+import { decryptAccess } from '../../src/auth/tokens.js';
 import { APP, makeHome, runCli, setupWebApp, type TestHome } from '../helpers/setup-web-app.js';
 
 const DIST = fileURLToPath(new URL('../../dist/src/', import.meta.url));
@@ -38,7 +40,7 @@ it('20 processes refreshing at once → one refresh_token call, all succeed with
   writeFileSync(
     script,
     `import { createHash } from 'node:crypto';
-import { openContext } from ${JSON.stringify(pathToFileURL(join(DIST, 'context.js')).href)};
+import { openContext } from ${JSON.stringify(pathToFileURL(join(DIST, 'open-context.js')).href)};
 import { getValidAccessToken } from ${JSON.stringify(pathToFileURL(join(DIST, 'auth', 'access-token.js')).href)};
 const ctx = openContext({ home: process.argv[2] });
 try {

@@ -3,10 +3,12 @@
  * reused code, wrong client secret, refresh rotation, dead grant → guidance, network faults.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_SANDBOX_CLIENT, DEFAULT_TEST_USER } from '../../src/sandbox/defaults.js';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/server.js';
+import { DEFAULT_TEST_USER } from '../../src/emulator/defaults.js';
+import { DEFAULT_SANDBOX_CLIENT } from '../../src/lib/emulator-defaults.js';
+import { startSandbox, type RunningSandbox } from '../../src/emulator/server.js';
 import { getValidAccessToken, withAccessToken } from '../../src/auth/access-token.js';
-import { decryptAccess, decryptRefresh, readTokenRow } from '../../src/auth/store.js';
+import { readTokenRow } from '../../src/store/tokens.js';
+import { decryptAccess, decryptRefresh } from '../../src/auth/tokens.js';
 import { hmrcRequest } from '../../src/hmrc/http.js';
 import { APP, makeHome, runCli, setupWebApp, storeBytes, type RunResult, type TestHome } from '../helpers/setup-web-app.js';
 

@@ -8,8 +8,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { openContext } from '../../src/context.js';
-import { writeSecret } from '../../src/store/records.js';
+import { openContext } from '../../src/open-context.js';
+import { writeSecret } from '../../src/vault/secrets.js';
 
 const BIN = resolve(__dirname, '../../bin/mtdvat.js');
 const SECRETS = 5000;

@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { openContext } from '../../src/context.js';
-import { writeSecret } from '../../src/store/records.js';
-import { writeTokens } from '../../src/auth/store.js';
+import { openContext } from '../../src/open-context.js';
+import { writeSecret } from '../../src/vault/secrets.js';
+import { writeTokens } from '../../src/auth/tokens.js';
 import { getSodium } from '../../src/vault/sodium.js';
 
 const BIN = resolve(__dirname, '../../bin/mtdvat.js');

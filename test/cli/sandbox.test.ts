@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/server.js';
-import { DEFAULT_SANDBOX_CLIENT } from '../../src/sandbox/defaults.js';
+import { startSandbox, type RunningSandbox } from '../../src/emulator/server.js';
+import { DEFAULT_SANDBOX_CLIENT } from '../../src/lib/emulator-defaults.js';
 import { BIN, ROOT, newMasterKey, runCli, tempDir } from '../helpers/cli.js';
 
 let sandbox: RunningSandbox;

@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/server.js';
-import { DEFAULT_SANDBOX_CLIENT, DEFAULT_TEST_USER } from '../../src/sandbox/defaults.js';
+import { startSandbox, type RunningSandbox } from '../../src/emulator/server.js';
+import { DEFAULT_TEST_USER } from '../../src/emulator/defaults.js';
+import { DEFAULT_SANDBOX_CLIENT } from '../../src/lib/emulator-defaults.js';
 import { APP, BIN, makeHome, runCli, setupWebApp, type TestHome } from '../helpers/setup-web-app.js';
 
 const VRN = DEFAULT_TEST_USER.vrn;

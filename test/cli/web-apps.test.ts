@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openContext } from '../../src/context.js';
+import { openContext } from '../../src/open-context.js';
 import { listAudit } from '../../src/store/audit.js';
-import { readSecret } from '../../src/store/records.js';
+import { readSecret } from '../../src/vault/secrets.js';
 import { SECRETS, insertToken, seedSetup } from '../helpers/mtd-setup.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
 

@@ -6,9 +6,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { openContext, type Context } from '../../src/context.js';
+import type { Context } from '../../src/context.js';
+import { openContext } from '../../src/open-context.js';
 import { loadSchemas } from '../../src/schema/registry.js';
-import { encodeKey, keyValues, writeSecret } from '../../src/store/records.js';
+import { encodeKey, keyValues } from '../../src/store/records.js';
+import { writeSecret } from '../../src/vault/secrets.js';
 import {
   ACTIONS,
   ADDITIONAL_FIELDS,
@@ -20,7 +22,7 @@ import {
   PROCESSINGS,
   WEB_APPS,
   WEB_SERVICES,
-} from '../../src/report/mtd-expectations.js';
+} from '../../src/verify/mtd-expectations.js';
 
 export const SECRETS = {
   prodClientId: 'Hf8sfkiUkYp9I3_R10qSnZ2ZUvoa',

@@ -9,8 +9,10 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openContext, type Context } from '../../src/context.js';
-import { encodeKey, writeSecret } from '../../src/store/records.js';
+import type { Context } from '../../src/context.js';
+import { openContext } from '../../src/open-context.js';
+import { encodeKey } from '../../src/store/records.js';
+import { writeSecret } from '../../src/vault/secrets.js';
 
 export const APP = 'Sandbox HMRC';
 export const BIN = fileURLToPath(new URL('../../bin/mtdvat.js', import.meta.url));

@@ -14,8 +14,8 @@ import {
   DEVICE_ID_META,
   type FraudValues,
 } from '../../src/hmrc/fraud-headers.js';
-import { validateFraudHeaders } from '../../src/sandbox/fraud-validator.js';
-import { openContext } from '../../src/context.js';
+import { validateFraudHeaders } from '../../src/emulator/fraud-validator.js';
+import { openContext } from '../../src/open-context.js';
 import { getMeta } from '../../src/store/db.js';
 
 const dirs: string[] = [];

@@ -10,7 +10,7 @@ import type { Context } from '../../src/context.js';
 import { HmrcError } from '../../src/errors.js';
 import { hmrcErrorFrom, hmrcRequest, retryAfterMs } from '../../src/hmrc/http.js';
 import { listAudit } from '../../src/store/audit.js';
-import type { WebApp } from '../../src/auth/web-app.js';
+import type { WebApp } from '../../src/setup/web-app.js';
 import { makeHome } from '../helpers/setup-web-app.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;

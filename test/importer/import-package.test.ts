@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { openContext, type Context } from '../../src/context.js';
+import type { Context } from '../../src/context.js';
+import { openContext } from '../../src/open-context.js';
 import { importPackage } from '../../src/importer/import-package.js';
-import { listRecords, readSecret } from '../../src/store/records.js';
+import { listRecords } from '../../src/store/records.js';
+import { readSecret } from '../../src/vault/secrets.js';
 import { buildPackage, webAppsEntity, webServicesEntity, WEB_APPS, type TestEntity } from '../helpers/package-builder.js';
 import { newMasterKey, tempDir } from '../helpers/cli.js';
 import { snapshotSetup } from '../helpers/store-snapshot.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Decimal } from '../../src/lib/decimal.js';
 import { isJsonObject, parseJsonExact, stringifyExact } from '../../src/lib/exact-json.js';
-import { EMULATOR_JSON_LIMITS } from '../../src/sandbox/vat.js';
+import { EMULATOR_JSON_LIMITS } from '../../src/emulator/vat.js';
 
 const nested = (n: number, inner = '1') => '['.repeat(n) + inner + ']'.repeat(n);
 

@@ -14,7 +14,7 @@ import {
 } from '../../packages-data/build.js';
 import { openPackage, type OpenedPackage } from '../../src/package/reader.js';
 import { loadSchemas } from '../../src/schema/registry.js';
-import { DEFAULT_SANDBOX_CLIENT } from '../../src/sandbox/defaults.js';
+import { DEFAULT_SANDBOX_CLIENT } from '../../src/lib/emulator-defaults.js';
 
 const root = projectRoot();
 const dir = mkdtempSync(join(tmpdir(), 'mtdvat-'));

@@ -2,10 +2,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openContext, type Context } from '../../src/context.js';
+import type { Context } from '../../src/context.js';
+import { openContext } from '../../src/open-context.js';
 import { VaultError } from '../../src/errors.js';
-import { readSecret, writeSecret } from '../../src/store/records.js';
-import { decryptRefresh, decryptVerifier, readPending, readTokenRow, writePending, writeTokens } from '../../src/auth/store.js';
+import { readSecret, writeSecret } from '../../src/vault/secrets.js';
+import { readPending, readTokenRow } from '../../src/store/tokens.js';
+import { decryptRefresh, decryptVerifier, writePending, writeTokens } from '../../src/auth/tokens.js';
 import { getSodium } from '../../src/vault/sodium.js';
 import {
   loadKey,

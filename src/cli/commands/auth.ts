@@ -33,7 +33,7 @@ const appOption = { type: 'string', demandOption: true, describe: 'Web applicati
 
 /** "4 h 0 min": rounded to the minute, so a token obtained a second ago reads as HMRC's 4 hours. */
 async function expiresInText(ms: number): Promise<string> {
-  const { formatDuration } = await import('../output.js');
+  const { formatDuration } = await import('../../lib/duration.js');
   return formatDuration(Math.round(ms / 60_000) * 60_000);
 }
 
@@ -76,7 +76,7 @@ const getAuthorizationCode: CommandModule<GlobalArgs, GetCodeArgs> = {
     await withContext(argv, async (ctx) => {
       const { getConsent, recordConsent, CONSENT_QUESTION } = await import('../../auth/consent.js');
       const { requestAuthorizationCode, checkScope, isLoopbackRedirect, isOobRedirect } = await import('../../auth/get-authorization-code.js');
-      const { loadWebApp, OOB_REDIRECT } = await import('../../auth/web-app.js');
+      const { loadWebApp, OOB_REDIRECT } = await import('../../setup/web-app.js');
       const { AuthError } = await import('../../errors.js');
       const app = loadWebApp(ctx, argv.app);
       checkScope(argv.scope); // a bad scope fails before any question is asked

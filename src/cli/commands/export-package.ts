@@ -22,7 +22,7 @@ export const exportPackageCommand: CommandModule<GlobalArgs, Args> = {
       .example('$0 export-package setup.zip', 'Export the setup of company DAT')
       .example('$0 export-package setup.zip --format excel', 'Excel workbooks instead of XML') as never,
   handler: async (argv) => {
-    const { exportSetup } = await import('../../package/export.js');
+    const { exportSetup } = await import('../../importer/export.js');
     const result = await withContext(argv, (ctx) => exportSetup(ctx, argv.file, { format: argv.format }));
     if (argv.json) {
       printJson(result);

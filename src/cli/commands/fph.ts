@@ -18,7 +18,7 @@ const validate: CommandModule<GlobalArgs, ValidateArgs> = {
     const { withContext } = await import('../global.js');
     const { print, printJson, info, table } = await import('../output.js');
     const { confirm } = await import('../prompt.js');
-    const { validateFraudHeadersAtHmrc } = await import('../../hmrc/sandbox-apis.js');
+    const { validateFraudHeadersAtHmrc } = await import('../../vat/sandbox-apis.js');
     const { ExitError } = await import('../../errors.js');
     const code = await withContext(argv, async (ctx) => {
       const { result } = await validateFraudHeadersAtHmrc(ctx, argv.app, {

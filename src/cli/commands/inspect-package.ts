@@ -16,7 +16,7 @@ export const inspectPackageCommand: CommandModule<GlobalArgs, InspectArgs> = {
   builder: (y) => y.positional('file', { type: 'string', demandOption: true, describe: 'Data package (.zip)' }) as Argv<InspectArgs>,
   handler: async (argv) => {
     // Deliberately no Context: inspecting must work without (and never create) a store or key.
-    const { inspectPackage } = await import('../../package/inspect.js');
+    const { inspectPackage } = await import('../../importer/inspect.js');
     const result = await inspectPackage(resolve(argv.file));
     if (argv.json) {
       printJson({ header: result.header, entities: result.entities });

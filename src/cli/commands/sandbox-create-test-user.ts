@@ -18,7 +18,7 @@ export const createTestUserCommand: CommandModule<GlobalArgs, CreateArgs> = {
   handler: async (argv) => {
     const { withContext } = await import('../global.js');
     const { print, printJson, info } = await import('../output.js');
-    const { createOrganisationTestUser } = await import('../../hmrc/sandbox-apis.js');
+    const { createOrganisationTestUser } = await import('../../vat/sandbox-apis.js');
     await withContext(argv, async (ctx) => {
       const user = await createOrganisationTestUser(ctx, argv.app, info);
       if (argv.json) return printJson(user);

@@ -24,9 +24,9 @@ export const serveCommand: CommandModule<object, SandboxArgs> = {
       .option('json', { type: 'boolean', describe: 'Print one JSON line with url, port, clientId and test users' }),
   handler: async (argv) => {
     // Loaded here, not at module load, so `mtdvat --help` stays fast.
-    const { startSandbox } = await import('../../sandbox/server.js');
-    const { DEFAULT_SANDBOX_CLIENT, DEFAULT_SANDBOX_PORT, DEFAULT_TEST_USER } = await import('../../sandbox/defaults.js');
-    const { loadSandboxConfig } = await import('../../sandbox/config.js');
+    const { startSandbox } = await import('../../emulator/server.js');
+    const { DEFAULT_TEST_USER } = await import('../../emulator/defaults.js'); const { DEFAULT_SANDBOX_CLIENT, DEFAULT_SANDBOX_PORT } = await import('../../lib/emulator-defaults.js');
+    const { loadSandboxConfig } = await import('../../emulator/config.js');
 
     const port = argv.port ?? DEFAULT_SANDBOX_PORT;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535 (got ${argv.port})`);

@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import type { GlobalArgs } from '../global.js';
 import { auditLogCommand } from '../audit-log-command.js';
 import type { Context } from '../../context.js';
-import type { VatTarget } from '../../hmrc/vat.js';
+import type { VatTarget } from '../../vat/vat.js';
 
 /**
  * `mtdvat vat …`: HMRC's VAT (MTD) API. Parsing and printing only; the work is in src/hmrc/vat.ts.
@@ -66,7 +66,7 @@ const obligations: CommandModule<GlobalArgs, ObligationsArgs> = {
   handler: async (argv) => {
     const { withContext } = await import('../global.js');
     const { print, printJson, table } = await import('../output.js');
-    const { getObligations } = await import('../../hmrc/vat.js');
+    const { getObligations } = await import('../../vat/vat.js');
     await withContext(argv, async (ctx) => {
       const result = await getObligations(await target(ctx, argv), { from: argv.from, to: argv.to, status: argv.status });
       if (argv.json) return printJson(result);
@@ -89,8 +89,8 @@ const viewReturnCmd: CommandModule<GlobalArgs, ReturnArgs> = {
   handler: async (argv) => {
     const { withContext } = await import('../global.js');
     const { print, printJson, table } = await import('../output.js');
-    const { viewReturn } = await import('../../hmrc/vat.js');
-    const { BOXES } = await import('../../report/nine-box.js');
+    const { viewReturn } = await import('../../vat/vat.js');
+    const { BOXES } = await import('../../vat/nine-box.js');
     await withContext(argv, async (ctx) => {
       const r = await viewReturn(await target(ctx, argv), String(argv['period-key']));
       if (argv.json) return printJson(r.data);
@@ -117,9 +117,9 @@ const submit: CommandModule<GlobalArgs, SubmitArgs> = {
     const { withContext } = await import('../global.js');
     const { print, printJson, info, table } = await import('../output.js');
     const { confirm } = await import('../prompt.js');
-    const { submitReturn, describeReceipt } = await import('../../hmrc/vat.js');
-    const { readReturnFile } = await import('../../report/return-file.js');
-    const { boxRows, LEGAL_DECLARATION } = await import('../../report/nine-box.js');
+    const { submitReturn, describeReceipt } = await import('../../vat/vat.js');
+    const { readReturnFile } = await import('../../vat/return-file.js');
+    const { boxRows, LEGAL_DECLARATION } = await import('../../vat/nine-box.js');
     const { UsageError } = await import('../../errors.js');
     const periodKey = String(argv['period-key']);
     const ret = await readReturnFile(argv.file);
@@ -162,7 +162,7 @@ function rangeCommand(name: 'liabilities' | 'payments'): CommandModule<GlobalArg
     handler: async (argv) => {
       const { withContext } = await import('../global.js');
       const { print, printJson, table } = await import('../output.js');
-      const vat = await import('../../hmrc/vat.js');
+      const vat = await import('../../vat/vat.js');
       await withContext(argv, async (ctx) => {
         const t = await target(ctx, argv);
         const q = { from: argv.from, to: argv.to };

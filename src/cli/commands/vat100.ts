@@ -27,9 +27,9 @@ export const vat100Command: CommandModule<GlobalArgs, Vat100Args> = {
   handler: async (argv) => {
     const { withContext } = await import('../global.js');
     const { print, printJson } = await import('../output.js');
-    const { readReturnFile } = await import('../../report/return-file.js');
-    const { writeVat100 } = await import('../../report/vat100.js');
-    const { getReceipt } = await import('../../hmrc/vat-receipts.js');
+    const { readReturnFile } = await import('../../vat/return-file.js');
+    const { writeVat100 } = await import('../../vat/vat100.js');
+    const { getReceipt } = await import('../../vat/vat-receipts.js');
     const { UsageError } = await import('../../errors.js');
     if (argv.vrn !== undefined && !/^\d{9}$/.test(String(argv.vrn))) throw new UsageError(`--vrn must be 9 digits, got "${argv.vrn}"`);
     for (const k of ['period-start', 'period-end', 'due'] as const) {

@@ -25,10 +25,10 @@ export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
     if (argv.json && argv.format === 'html' && !argv.output) {
       throw new UsageError('--json and --format html both want stdout: add --output FILE for the HTML report');
     }
-    const { verifySetup, renderVerifyText } = await import('../../report/verify.js');
+    const { verifySetup, renderVerifyText } = await import('../../verify/verify.js');
     const result = await withContext(argv, (ctx) => verifySetup(ctx, { processing: argv.processing }));
     if (argv.format === 'html') {
-      const { renderVerifyHtml } = await import('../../report/verify-html.js');
+      const { renderVerifyHtml } = await import('../../verify/verify-html.js');
       const html = renderVerifyHtml(result);
       if (argv.output) {
         writeFileSync(resolve(argv.output), html);

@@ -31,7 +31,7 @@ const list: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'list',
   describe: 'List the web applications (credentials only as set / not set)',
   handler: async (argv) => {
-    const { listWebApps } = await import('../../report/web-apps.js');
+    const { listWebApps } = await import('../../auth/web-app-views.js');
     const apps = await withContext(argv, (ctx) => listWebApps(ctx));
     if (argv.json) {
       printJson(apps.map(({ fields: _f, ...a }) => a));
@@ -50,7 +50,7 @@ const show: CommandModule<GlobalArgs, NameArgs> = {
   describe: 'Show every field of one web application',
   builder: (y) => y.positional('name', { type: 'string', demandOption: true, describe: 'Application name, e.g. "Sandbox HMRC"' }) as Argv<NameArgs>,
   handler: async (argv) => {
-    const { showWebApp } = await import('../../report/web-apps.js');
+    const { showWebApp } = await import('../../auth/web-app-views.js');
     const { loadSchemas } = await import('../../schema/registry.js');
     const app = await withContext(argv, (ctx) => showWebApp(ctx, argv.name));
     if (argv.json) {
@@ -98,7 +98,7 @@ const setCredentials: CommandModule<GlobalArgs, CredentialArgs> = {
       clientId = (await ask(`Client ID for "${argv.name}" (Enter keeps the current one): `)).trim() || undefined;
       clientSecret = (await askHidden(`Client secret for "${argv.name}" (hidden; Enter keeps the current one): `)) || undefined;
     }
-    const { setCredentials } = await import('../../report/web-apps.js');
+    const { setCredentials } = await import('../../setup/web-app-edits.js');
     const result = await withContext(argv, (ctx) => setCredentials(ctx, argv.name, { clientId, clientSecret }));
     if (argv.json) printJson(result);
     else {
@@ -122,7 +122,7 @@ const set: CommandModule<GlobalArgs, NameArgs & Record<string, unknown>> = {
       const v = argv[option];
       if (typeof v === 'string') changes[spec.field] = v;
     }
-    const { updateWebApp } = await import('../../report/web-apps.js');
+    const { updateWebApp } = await import('../../setup/web-app-edits.js');
     const result = await withContext(argv, (ctx) => updateWebApp(ctx, argv.name, changes));
     if (argv.json) {
       printJson(result);

@@ -1,0 +1,160 @@
+/**
+ * `mtdvat inspect-package`: what a DMF package holds and what its import would fail on, without a
+ * store. Records go through the importer's own mapping and schema validation (EntityMapper), so the
+ * problems listed are exactly the ones import-package reports per record.
+ */
+import { MtdvatError } from '../errors.js';
+import { EntityMapper } from './mapping.js';
+import { loadSchemas } from '../schema/registry.js';
+import { displayKey, encodeKey } from '../store/records.js';
+import { openPackage } from '../package/reader.js';
+
+export interface InspectProblem {
+  record?: number;
+  key?: string;
+  field?: string;
+  message: string;
+}
+
+export interface InspectedEntity {
+  entity: string;
+  targetEntity: string | null;
+  /** Schema id mtdvat matched, when `schema` is true. */
+  schemaId: string | null;
+  file: string;
+  format: string;
+  sourceFormat: string;
+  order: { unit: number; level: number; sequence: number };
+  records: number;
+  columns: string[];
+  mappedColumns: string[];
+  unmappedColumns: string[];
+  /** Mapped entity fields the schema does not know (ignored on import). */
+  unknownFields: string[];
+  /** Columns the manifest maps that the file lacks. */
+  missingColumns: string[];
+  schema: boolean;
+  /** What would make import-package fail (the first MAX_PROBLEMS). */
+  problems: InspectProblem[];
+  problemCount: number;
+  /** What import-package would only warn about. */
+  warnings: string[];
+}
+
+export interface InspectResult {
+  header: {
+    package: string;
+    definitionGroupName: string;
+    description: string;
+    packageType: string | null;
+    packageVersion: string | null;
+    manifestType: string | null;
+    headerDescription: string | null;
+    warnings: string[];
+  };
+  entities: InspectedEntity[];
+  ok: boolean;
+}
+
+const MAX_PROBLEMS = 100;
+
+export async function inspectPackage(zipPath: string): Promise<InspectResult> {
+  const registry = loadSchemas();
+  const pkg = await openPackage(zipPath);
+  try {
+    const entities: InspectedEntity[] = [];
+    // Keys seen per schema across the package, for reference checks inside the package.
+    const keysBySchema = new Map<string, Set<string>>();
+    const pendingRefs: { entity: InspectedEntity; target: string; key: string; field: string; value: string; record: number; recordKey: string }[] = [];
+    for (const e of pkg.entities) {
+      const schema = registry.resolve(e.targetEntity, e.entityName);
+      const mapper = new EntityMapper(e, schema);
+      const out: InspectedEntity = {
+        entity: e.entityName,
+        targetEntity: e.targetEntity ?? null,
+        schemaId: schema?.id ?? null,
+        file: e.file,
+        format: e.format,
+        sourceFormat: e.sourceFormat,
+        order: { unit: e.unit, level: e.level, sequence: e.sequence },
+        records: 0,
+        columns: [],
+        mappedColumns: [],
+        unmappedColumns: [],
+        unknownFields: [],
+        missingColumns: [],
+        schema: !!schema,
+        problems: [],
+        problemCount: 0,
+        warnings: [],
+      };
+      const problem = (p: InspectProblem) => {
+        out.problemCount++;
+        if (out.problems.length < MAX_PROBLEMS) out.problems.push(p);
+      };
+      const seen = new Set<string>();
+      const keys = schema ? (keysBySchema.get(schema.id) ?? new Set<string>()) : undefined;
+      if (schema) keysBySchema.set(schema.id, keys!);
+      try {
+        for await (const record of pkg.readRecords(e)) {
+          out.records++;
+          const mapped = mapper.map(record);
+          if (!schema) continue;
+          const { values, problems } = mapper.normalize(mapped);
+          const keyText = displayKey(schema.key.map((k) => values[k] ?? ''));
+          if (problems.length) {
+            for (const p of problems) problem({ record: record.no, key: keyText || undefined, field: p.field, message: p.message });
+            continue;
+          }
+          const key = encodeKey(schema.key.map((k) => values[k]));
+          if (seen.has(key)) {
+            problem({ record: record.no, key: keyText, message: `duplicate key: another record of "${e.entityName}" in this package already has ${schema.key.join(' + ')} = "${keyText}"` });
+            continue;
+          }
+          seen.add(key);
+          keys!.add(key);
+          for (const ref of schema.references) {
+            const refValues = ref.fields.map((f) => values[f] ?? '');
+            if (refValues.every((v) => v === '')) continue;
+            pendingRefs.push({ entity: out, target: ref.entity, key: encodeKey(refValues), field: ref.fields.join(', '), value: displayKey(refValues), record: record.no, recordKey: keyText });
+          }
+        }
+      } catch (error) {
+        if (!(error instanceof MtdvatError)) throw error;
+        problem({ message: error.message, ...(error.location.record !== undefined ? { record: error.location.record } : {}) });
+      }
+      out.columns = [...mapper.columns];
+      out.unmappedColumns = [...mapper.unmappedColumns];
+      out.mappedColumns = out.columns.filter((c) => !mapper.unmappedColumns.has(c));
+      out.unknownFields = [...mapper.unknownFields];
+      out.missingColumns = out.records > 0 ? mapper.missingMappedColumns() : [];
+      if (!schema) out.warnings.push('mtdvat has no schema for this entity: import keeps its records as they are');
+      for (const c of out.unmappedColumns) out.warnings.push(`column "${c}" is not in the manifest's field map and would be ignored`);
+      for (const f of out.unknownFields) out.warnings.push(`"${f}" is not a field of ${schema?.label} known to mtdvat and would be ignored`);
+      for (const c of out.missingColumns) out.warnings.push(`the manifest maps column "${c}", but the file has no such column`);
+      entities.push(out);
+    }
+    // References the package cannot resolve itself fail the import unless the company already holds them.
+    for (const ref of pendingRefs) {
+      if (keysBySchema.get(ref.target)?.has(ref.key)) continue;
+      const label = registry.byId(ref.target).label;
+      ref.entity.warnings.push(`record ${ref.record} ("${ref.recordKey}"): ${ref.field} refers to ${label} "${ref.value}", which is not in the package (import fails unless the company already has it)`);
+    }
+    return {
+      header: {
+        package: pkg.name,
+        definitionGroupName: pkg.definitionGroupName,
+        description: pkg.description,
+        packageType: pkg.header?.packageType ?? null,
+        packageVersion: pkg.header?.packageVersion ?? null,
+        manifestType: pkg.header?.manifestType ?? null,
+        headerDescription: pkg.header?.description ?? null,
+        warnings: pkg.warnings,
+      },
+      entities,
+      ok: entities.every((e) => e.problemCount === 0),
+    };
+  } finally {
+    pkg.close();
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The composition root: opens the store, the home folder and (lazily) the vault into a Context.
+ * Only the top floors (cli/, ui/) call it; every library layer receives the Context it builds.
+ */
+import { DEFAULT_COMPANY, type Context, type ContextOptions } from './context.js';
+import { ensureHome, resolveHome } from './home.js';
+import { openDb, getMeta } from './store/db.js';
+import type { Vault } from './vault/vault.js';
+
+export function openContext(options: ContextOptions = {}): Context {
+  const env = options.env ?? process.env;
+  const paths = resolveHome(options, env);
+  ensureHome(paths);
+  const db = openDb(paths.dbPath);
+  const company = (options.company ?? env.MTDVAT_COMPANY ?? getMeta(db, 'default_company') ?? DEFAULT_COMPANY).toUpperCase();
+  let vault: Promise<Vault> | undefined;
+  return {
+    paths,
+    db,
+    company,
+    env,
+    vault(opts = {}) {
+      if (!vault) {
+        // Lazy: commands that never touch a secret never load libsodium.
+        vault = import('./vault/key-store.js').then(({ openVault }) =>
+          openVault({ keyFile: paths.keyFile, env, create: opts.create ?? false, askPassphrase: options.askPassphrase, db }),
+        );
+        // A failed open (no key yet, wrong passphrase) must not stick: a later call may create the key.
+        vault.catch(() => (vault = undefined));
+      }
+      return vault;
+    },
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * The imported WebApplication record, read as the client needs it: where HMRC is, how to authorize,
+ * and (only on demand, through the vault) the client credentials.
+ */
+import type { Context } from '../context.js';
+import { AuthError, NotFoundError, ValidationError } from '../errors.js';
+import { getRecord, listRecords, type StoredRecord } from '../store/records.js';
+import { readSecret } from '../vault/secrets.js';
+
+export const WEB_APP_ENTITY = 'WebApplication';
+
+export type WebAppKind = 'production' | 'sandbox' | 'local';
+
+/** The connection fields of a WebApplication record (names as the client uses them). */
+export interface WebAppFields {
+  name: string;
+  baseUrl: string;
+  authorizationPath: string;
+  tokenPath: string;
+  redirectUrl: string;
+  accept: string;
+  contentType: string;
+}
+
+/** Every non-secret field of the record, exactly as stored ('' when empty). */
+export interface WebAppRecordFields extends WebAppFields {
+  description: string;
+  authorizationFormatMapping: string;
+  importTokenModelMapping: string;
+}
+
+/**
+ * The one place that maps the record's D365 field names (schemas/WebApplication) to ours; the client
+ * (loadWebApp, with defaults) and the web-apps page (src/report/web-apps.ts, as stored) both read it.
+ */
+export function webAppRecordFields(record: { key: string[]; data: Record<string, string> }): WebAppRecordFields {
+  const d = record.data;
+  return {
+    name: d.WEBAPPLICATIONNAME ?? record.key[0] ?? '',
+    description: d.DESCRIPTION ?? '',
+    baseUrl: d.BASEURL ?? '',
+    authorizationPath: d.AUTHORIZATIONURLPATH ?? '',
+    tokenPath: d.TOKENURLPATH ?? '',
+    redirectUrl: d.REDIRECTURL ?? '',
+    accept: d.ACCEPT ?? '',
+    contentType: d.CONTENTTYPE ?? '',
+    authorizationFormatMapping: d.AUTHORIZATIONFORMATMAPPING ?? '',
+    importTokenModelMapping: d.IMPORTTOKENMODELMAPPING ?? '',
+  };
+}
+
+/** A web application as the HMRC client uses it: trimmed, with HMRC's defaults for empty fields. */
+export interface WebApp extends WebAppFields {
+  kind: WebAppKind;
+}
+
+export interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+export const DEFAULT_ACCEPT = 'application/vnd.hmrc.1.0+json';
+export const DEFAULT_CONTENT_TYPE = 'application/json';
+export const OOB_REDIRECT = 'urn:ietf:wg:oauth:2.0:oob';
+
+const PRODUCTION_HOSTS = new Set(['api.service.hmrc.gov.uk', 'www.tax.service.gov.uk']);
+const SANDBOX_HOSTS = new Set(['test-api.service.hmrc.gov.uk', 'test-www.tax.service.gov.uk']);
+
+/** Loopback hosts (the local emulator): the only hosts that may be reached over plain http. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** Classifies a base URL; anything that is neither HMRC nor loopback is refused (tokens must not leak). */
+export function kindOfBaseUrl(baseUrl: string, appName: string): WebAppKind {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new ValidationError(`web application "${appName}": base URL "${baseUrl}" is not a valid URL`);
+  }
+  const host = url.hostname.toLowerCase();
+  if (isLoopbackHost(host)) {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new ValidationError(`web application "${appName}": base URL must be http(s), not ${url.protocol}`);
+    }
+    return 'local';
+  }
+  if (url.protocol !== 'https:') {
+    throw new ValidationError(`web application "${appName}": base URL ${url.origin} must use https`);
+  }
+  if (PRODUCTION_HOSTS.has(host)) return 'production';
+  if (SANDBOX_HOSTS.has(host)) return 'sandbox';
+  throw new ValidationError(
+    `web application "${appName}": base URL host ${host} is not HMRC (api.service.hmrc.gov.uk, test-api.service.hmrc.gov.uk) or a loopback address`,
+  );
+}
+
+/**
+ * Finds the record by exact name, else by the one case-insensitive match; NotFoundError lists what
+ * exists. Every command that names a web application (auth, vat, web-apps) looks it up here.
+ */
+export function findWebAppRecord(ctx: Context, name: string): StoredRecord {
+  const exact = getRecord(ctx.db, ctx.company, WEB_APP_ENTITY, [name]);
+  if (exact) return exact;
+  const all = listRecords(ctx.db, ctx.company, WEB_APP_ENTITY);
+  const matches = all.filter((r) => (r.key[0] ?? '').toLowerCase() === name.toLowerCase());
+  if (matches.length === 1) return matches[0];
+  const known = all.map((r) => `"${r.key[0]}"`).join(', ');
+  throw new NotFoundError(
+    known
+      ? `no web application "${name}" in company ${ctx.company}; known: ${known}`
+      : `no web application "${name}" in company ${ctx.company}: none are imported yet (run \`mtdvat import-package\`)`,
+  );
+}
+
+function joinUrl(base: string, path: string): string {
+  if (/^https?:\/\//i.test(path)) return path;
+  return base.replace(/\/+$/, '') + '/' + path.replace(/^\/+/, '');
+}
+
+export function loadWebApp(ctx: Context, name: string): WebApp {
+  const record = findWebAppRecord(ctx, name);
+  const f = webAppRecordFields(record);
+  const appName = record.key[0] ?? name;
+  const baseUrl = f.baseUrl.trim();
+  if (!baseUrl) throw new ValidationError(`web application "${appName}" has no base URL`);
+  const kind = kindOfBaseUrl(baseUrl, appName);
+  return {
+    name: appName,
+    baseUrl: baseUrl.replace(/\/+$/, ''),
+    authorizationPath: f.authorizationPath.trim() || '/oauth/authorize',
+    tokenPath: f.tokenPath.trim() || '/oauth/token',
+    redirectUrl: f.redirectUrl.trim() || OOB_REDIRECT,
+    accept: f.accept.trim() || DEFAULT_ACCEPT,
+    contentType: f.contentType.trim() || DEFAULT_CONTENT_TYPE,
+    kind,
+  };
+}
+
+/** Absolute URL of a path (or URL) on the web application's host. */
+export function appUrl(app: WebApp, pathOrUrl: string): string {
+  return joinUrl(app.baseUrl, pathOrUrl);
+}
+
+export function listWebAppNames(ctx: Context): string[] {
+  return listRecords(ctx.db, ctx.company, WEB_APP_ENTITY).map((r) => r.key[0] ?? '');
+}
+
+/** Decrypts the client ID and secret (opens the vault: libsodium loads here). */
+export async function loadClientCredentials(ctx: Context, app: WebApp): Promise<ClientCredentials> {
+  const vault = await ctx.vault();
+  const key = [app.name];
+  const clientId = readSecret(ctx.db, vault, ctx.company, WEB_APP_ENTITY, key, 'CLIENTID');
+  const clientSecret = readSecret(ctx.db, vault, ctx.company, WEB_APP_ENTITY, key, 'CLIENTSECRET');
+  const missing = [!clientId && 'client ID', !clientSecret && 'client secret'].filter(Boolean).join(' and ');
+  if (missing) {
+    throw new AuthError(
+      `web application "${app.name}" has no ${missing}: run \`mtdvat web-apps set-credentials "${app.name}"\``,
+    );
+  }
+  return { clientId: clientId!, clientSecret: clientSecret! };
+}
