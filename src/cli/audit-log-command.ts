@@ -34,11 +34,12 @@ export function auditLogCommand(options: AuditLogCommandOptions): CommandModule<
       const { withContext } = await import('./global.js');
       const { print, printJson, table } = await import('./output.js');
       await withContext(argv, async (ctx) => {
-        const { listAudit, redact } = await import('../store/audit.js');
+        const { listAudit } = await import('../store/audit.js');
+        const { redactAuditDetail } = await import('../hmrc/redact.js');
         // Callers redact details before writing; redact again so an older row can never leak through here.
         const rows = listAudit(ctx.db, { category: options.category, company: ctx.company, app: argv.app, limit: argv.limit }).map((r) => ({
           ...r,
-          detail: redact(r.detail),
+          detail: redactAuditDetail(r.detail),
         }));
         if (argv.json) return printJson(rows);
         if (!rows.length) return print(options.empty);

@@ -6,7 +6,8 @@
  */
 import type { Context } from '../context.js';
 import { HmrcError } from '../errors.js';
-import { audit, redact } from '../store/audit.js';
+import { audit } from '../store/audit.js';
+import { HMRC_ERROR_CODE, collectHeaderSecrets, collectSecretValues, redactHeaders, redactRequestBody, redactResponseBody, redactUrl, scrub } from './redact.js';
 import { appUrl, type WebApp } from '../setup/web-app.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -53,75 +54,6 @@ export interface HmrcResponse {
 }
 
 const DEFAULTS = { timeoutMs: 30_000, maxAttempts: 4, maxTotalDelayMs: 20_000, baseDelayMs: 250 };
-
-/** Keys in request/response bodies whose values are secrets (client ID counts: it appears only in the authorize URL). */
-const SECRET_BODY_KEYS = new Set([
-  'access_token',
-  'refresh_token',
-  'id_token',
-  'client_secret',
-  'client_id',
-  'code',
-  'code_verifier',
-  'password',
-  'token',
-  'secret',
-  'key',
-  'authorization',
-]);
-const SECRET_HEADERS = /^(authorization|cookie|set-cookie|proxy-authorization|x-api-key)$|token|secret/i;
-/** HMRC error codes are UPPER_SNAKE; an authorization code is opaque hex. Keep the former in audit rows. */
-const HMRC_CODE = /^(?=.*[A-Z])[A-Z0-9_]+$/;
-
-function redactBody(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactBody);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      const lower = k.toLowerCase();
-      if (lower === 'code' && typeof v === 'string' && HMRC_CODE.test(v)) out[k] = v;
-      else if (SECRET_BODY_KEYS.has(lower)) out[k] = '[redacted]';
-      else out[k] = redactBody(v);
-    }
-    return out;
-  }
-  return value;
-}
-
-export function redactHeaders(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) out[k] = SECRET_HEADERS.test(k) ? '[redacted]' : v;
-  return out;
-}
-
-/** Request bodies: the shared redactor (every `code` there is an authorization code), plus client_id. */
-function redactRequestBody(value: unknown): unknown {
-  return redactBody(redact(value));
-}
-
-/** Collects secret string values from a body so they can be scrubbed from anything else in the row. */
-function secretValues(value: unknown, into: Set<string>): void {
-  if (Array.isArray(value)) value.forEach((v) => secretValues(v, into));
-  else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      const lower = k.toLowerCase();
-      if (typeof v === 'string' && SECRET_BODY_KEYS.has(lower) && !(lower === 'code' && HMRC_CODE.test(v))) {
-        if (v.length >= 4) into.add(v);
-      } else secretValues(v, into);
-    }
-  }
-}
-
-function scrub(text: string, secrets: Set<string>): string {
-  let out = text;
-  for (const s of secrets) {
-    if (!s) continue;
-    out = out.split(s).join('[redacted]');
-    const enc = encodeURIComponent(s);
-    if (enc !== s) out = out.split(enc).join('[redacted]');
-  }
-  return out;
-}
 
 function parseJson(text: string): unknown {
   if (!text.trim()) return undefined;
@@ -178,21 +110,15 @@ export async function hmrcRequest(ctx: Context, opts: HmrcRequestOptions): Promi
     body = new URLSearchParams(opts.form).toString();
     headers['Content-Type'] ??= 'application/x-www-form-urlencoded';
     auditBody = redactRequestBody(opts.form);
-    secretValues(opts.form, secrets);
+    collectSecretValues('request', opts.form, secrets);
   } else if (opts.json !== undefined) {
     body = typeof opts.json === 'string' ? opts.json : JSON.stringify(opts.json);
     headers['Content-Type'] ??= opts.app.contentType || 'application/json';
     const parsed = typeof opts.json === 'string' ? parseJson(opts.json) : opts.json;
     auditBody = parsed === undefined ? '[unparsed body]' : redactRequestBody(parsed);
-    secretValues(parsed, secrets);
+    collectSecretValues('request', parsed, secrets);
   }
-  for (const [k, v] of Object.entries(headers)) {
-    if (SECRET_HEADERS.test(k)) {
-      secrets.add(v);
-      const bearer = /^Bearer\s+(.+)$/i.exec(v);
-      if (bearer) secrets.add(bearer[1]);
-    }
-  }
+  collectHeaderSecrets(headers, secrets);
   const timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
   const maxAttempts = Math.max(1, opts.maxAttempts ?? DEFAULTS.maxAttempts);
   const maxTotalDelay = opts.maxTotalDelayMs ?? DEFAULTS.maxTotalDelayMs;
@@ -250,13 +176,13 @@ export async function hmrcRequest(ctx: Context, opts: HmrcRequestOptions): Promi
     const respHeaders: Record<string, string> = {};
     response.headers.forEach((v, k) => (respHeaders[k] = v));
     const json = parseJson(bodyText);
-    if (json !== undefined) secretValues(json, secrets);
+    if (json !== undefined) collectSecretValues('response', json, secrets);
     record({
       attempt,
       request: requestDetail,
       status: response.status,
       responseHeaders: redactHeaders(respHeaders),
-      response: json !== undefined ? redactBody(json) : bodyText ? `[${bodyText.length} chars, not JSON]` : '',
+      response: json !== undefined ? redactResponseBody(json) : bodyText ? `[${bodyText.length} chars, not JSON]` : '',
       durationMs: Date.now() - started,
     });
     const status = response.status;
@@ -278,14 +204,6 @@ export async function hmrcRequest(ctx: Context, opts: HmrcRequestOptions): Promi
 function backoff(base: number, attempt: number): number {
   const exp = base * 2 ** (attempt - 1);
   return Math.round(exp / 2 + Math.random() * (exp / 2));
-}
-
-const SECRET_QUERY = /^(code|client_id|client_secret|code_verifier|access_token|refresh_token|state)$/i;
-
-function redactUrl(url: string): string {
-  const u = new URL(url);
-  for (const k of [...u.searchParams.keys()]) if (SECRET_QUERY.test(k)) u.searchParams.set(k, '[redacted]');
-  return u.toString();
 }
 
 export function isOk(response: HmrcResponse): boolean {
@@ -314,7 +232,7 @@ export function parseHmrcError(status: number, json: unknown, bodyText = ''): Pa
     if (o.statusCode !== undefined && str(o.message)) {
       // Legacy shape: the message *is* the code (e.g. {"statusCode":400,"message":"INVALID_REQUEST"}).
       const m = str(o.message)!;
-      return { code: HMRC_CODE.test(m) ? m : undefined, message: m, errors };
+      return { code: HMRC_ERROR_CODE.test(m) ? m : undefined, message: m, errors };
     }
     if (str(o.message)) return { message: str(o.message)!, errors };
   }

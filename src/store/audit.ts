@@ -10,7 +10,10 @@ export interface AuditEntry {
   detail: Record<string, unknown>;
 }
 
-/** Appends to the audit journal. Callers must pass details already free of secrets (see redact()). */
+/**
+ * Appends to the audit journal as given. Callers pass details already free of secrets: HTTP exchanges
+ * go through hmrc/redact.ts, the one redaction policy.
+ */
 export function audit(
   db: Db,
   entry: { category: string; company?: string; app?: string; event: string; detail?: Record<string, unknown> },
@@ -38,25 +41,4 @@ export function listAudit(db: Db, filter: { category?: string; company?: string;
     'detail'
   > & { detail: string })[];
   return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }));
-}
-
-const SECRET_KEYS = /^(access_token|refresh_token|client_secret|code|code_verifier|authorization|password|token|secret|key)$/i;
-
-/**
- * `code` is an OAuth authorization code in a token request but HMRC's error code (`INVALID_CREDENTIALS`,
- * `DUPLICATE_SUBMISSION`) in a response; the latter is upper-case snake and worth keeping.
- */
-function isErrorCode(key: string, value: unknown): boolean {
-  return key.toLowerCase() === 'code' && typeof value === 'string' && /^[A-Z][A-Z0-9_]{2,}$/.test(value);
-}
-
-/** Deep copy with every secret-looking value replaced by "[redacted]". */
-export function redact<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((v) => redact(v)) as T;
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEYS.test(k) && !isErrorCode(k, v) ? '[redacted]' : redact(v);
-    return out as T;
-  }
-  return value;
 }
