@@ -70,7 +70,16 @@ export interface RunningSandbox {
   url: string;
   port: number;
   clock: { now(): number; advance(ms: number): void; set(ms: number): void };
-  stats(): { tokenRequests: number; tokenRequestsByGrant: Record<string, number>; requests: number; throttled: number };
+  stats(): {
+    tokenRequests: number;
+    tokenRequestsByGrant: Record<string, number>;
+    requests: number;
+    throttled: number;
+    /** Return submissions being held by a `submit-delay` fault right now. */
+    submitsHeld: number;
+    /** Returns stored (filed) so far, over all VRNs. */
+    returnsFiled: number;
+  };
   /** Queue a one-shot fault. */
   injectFault(f: SandboxFault): void;
   addTestUser(u: SandboxTestUser): void;
@@ -81,6 +90,12 @@ export interface RunningSandbox {
 export type SandboxFault =
   | { kind: 'submit-500-after-store' }
   | { kind: 'submit-timeout-after-store'; delayMs: number }
+  /**
+   * Holds the next return submission for `delayMs` before it is stored (default) or after it is stored
+   * and before the answer, so a test can kill the client while its POST is in flight. The emulator
+   * finishes the request either way, as HMRC would once the body has arrived.
+   */
+  | { kind: 'submit-delay'; delayMs: number; stage?: 'before-store' | 'after-store' }
   | { kind: 'token-error'; status: number; body: unknown }
   | { kind: 'status'; path: string; status: number; body?: unknown; times?: number };
 
@@ -236,6 +251,10 @@ function parseFault(v: unknown): SandboxFault | undefined {
       return { kind: f.kind };
     case 'submit-timeout-after-store':
       return typeof f.delayMs === 'number' ? { kind: f.kind, delayMs: f.delayMs } : undefined;
+    case 'submit-delay':
+      return typeof f.delayMs === 'number' && f.delayMs >= 0 && f.delayMs <= 600_000 && (f.stage === undefined || f.stage === 'before-store' || f.stage === 'after-store')
+        ? { kind: f.kind, delayMs: f.delayMs, stage: f.stage }
+        : undefined;
     case 'token-error':
       return typeof f.status === 'number' ? { kind: f.kind, status: f.status, body: f.body } : undefined;
     case 'status':
@@ -248,7 +267,8 @@ function parseFault(v: unknown): SandboxFault | undefined {
 
 /**
  * TEST ONLY control surface, so a separate process (the CLI under test) can be driven:
- * POST /__control/clock {"advanceMs":n}|{"setMs":n}, POST /__control/fault {SandboxFault},
+ * POST /__control/clock {"advanceMs":n}|{"setMs":n}, POST /__control/fault {SandboxFault} (e.g.
+ * {"kind":"submit-delay","delayMs":n,"stage":"before-store"|"after-store"} for kill tests),
  * GET /__control/stats, POST /__control/revoke {"userId"?}. Loopback callers only.
  */
 function handleControl(ctx: Ctx, api: RunningSandbox): void {
@@ -374,6 +394,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       tokenRequestsByGrant: { ...state.counters.tokenRequestsByGrant },
       requests: state.counters.requests,
       throttled: state.counters.throttled,
+      submitsHeld: state.counters.submitsHeld,
+      returnsFiled: state.returns.size,
     }),
     injectFault: (f) => {
       state.faults.push(f);

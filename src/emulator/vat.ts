@@ -424,9 +424,22 @@ export async function handleSubmitReturn(ctx: Ctx, token: AccessTokenRecord, vrn
       return sendJson(ctx, 403, INSOLVENT, receipt);
   }
 
+  const delay = state.takeFault('submit-delay');
+  const hold = async () => {
+    state.counters.submitsHeld++;
+    try {
+      // unref: a pending delay must not keep the process (or a test run) alive after close().
+      await new Promise((resolve) => setTimeout(resolve, delay!.delayMs).unref());
+    } finally {
+      state.counters.submitsHeld--;
+    }
+  };
+  if (delay && delay.stage !== 'after-store') await hold();
+
   const key = `${vrn}|${periodKey}`;
   if (state.returns.has(key)) return sendJson(ctx, 403, duplicate, receipt);
   state.returns.set(key, { periodKey, boxes, receivedAt: now });
+  if (delay?.stage === 'after-store') await hold();
 
   // Faults fire after the store, like HMRC incident I32 (a retry then sees DUPLICATE_SUBMISSION).
   if (state.takeFault('submit-500-after-store')) return sendJson(ctx, 500, INTERNAL, receipt);

@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse';
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import { PackageError } from '../errors.js';
 import { ChunkDecoder } from './text.js';
 import { emptyValues, type RawRecord } from './records.js';
@@ -21,8 +21,10 @@ export async function* readCsvRecords(stream: Readable, file: string, delimiter 
     for await (const chunk of stream) yield decoder.write(chunk as Buffer);
     yield decoder.end();
   }
-  // Piped, so a parse error (broken quoting) rejects the loop below instead of stalling a write.
-  const parser = Readable.from(text()).pipe(parse({ delimiter, relax_column_count: false, skip_empty_lines: true, bom: true }));
+  // Through pipeline(), so an error on either side (broken quoting, bytes that are not text) rejects the
+  // loop below: with a bare pipe() a decoding error was thrown from the source and the loop hung.
+  const parser = parse({ delimiter, relax_column_count: false, skip_empty_lines: true, bom: true });
+  pipeline(Readable.from(text()), parser, () => {});
   let header: string[] | undefined;
   let count = 0;
   try {

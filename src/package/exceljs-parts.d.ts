@@ -9,9 +9,9 @@ declare module 'exceljs/lib/stream/xlsx/worksheet-reader.js' {
     iterator: AsyncIterable<string | Uint8Array>;
     options: { worksheets: 'emit'; hyperlinks: 'ignore' };
   }
-  export default class WorksheetReader implements AsyncIterable<{ values: unknown[] }> {
+  export default class WorksheetReader implements AsyncIterable<{ number: number; values: unknown[] }> {
     constructor(options: WorksheetReaderOptions);
-    [Symbol.asyncIterator](): AsyncIterator<{ values: unknown[] }>;
+    [Symbol.asyncIterator](): AsyncIterator<{ number: number; values: unknown[] }>;
   }
 }
 

@@ -2,6 +2,8 @@
 export interface RawRecord {
   /** 1-based record number in the file (header rows not counted). */
   no: number;
+  /** The sheet's own row number (Excel's row label), when the reader knows it. */
+  row?: number;
   values: Record<string, string>;
 }
 

@@ -75,11 +75,14 @@ function decodeXstring(text: string): string {
   return text.includes('_x') ? text.replace(/_x([0-9A-Fa-f]{4})_/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : text;
 }
 
-/** One function for every value exceljs can hand back (see stack.md §3). */
-export function cellToString(value: unknown): string {
+/**
+ * One function for every value exceljs can hand back (see stack.md §3). `numberText` turns a number
+ * cell into text (amount readers pass Excel's 15-digit view, so 0.1+0.2 reads as 0.3).
+ */
+export function cellToString(value: unknown, numberText: (n: number) => string = String): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return decodeXstring(value);
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  if (typeof value === 'number') return Number.isFinite(value) ? numberText(value) : '';
   if (typeof value === 'boolean') return value ? 'Yes' : 'No';
   if (value instanceof Date) {
     // exceljs gives the wall-clock value in the UTC fields.
@@ -89,8 +92,8 @@ export function cellToString(value: unknown): string {
   if (typeof value === 'object') {
     const v = value as Record<string, unknown>;
     if (Array.isArray(v.richText)) return (v.richText as { text: string }[]).map((r) => r.text).join('');
-    if ('result' in v) return cellToString(v.result);
-    if ('text' in v) return cellToString(v.text);
+    if ('result' in v) return cellToString(v.result, numberText);
+    if ('text' in v) return cellToString(v.text, numberText);
     if ('error' in v) return String(v.error);
   }
   return String(value);
@@ -122,6 +125,8 @@ export interface XlsxReadOptions {
   entityLabel: string;
   limits: ZipLimits;
   onWarning?: (message: string) => void;
+  /** How number cells become text (default String). */
+  numberText?: (n: number) => string;
 }
 
 /**
@@ -198,13 +203,13 @@ export async function* readXlsxRecords(bytes: Buffer, file: string, options: Xls
       for (let col = 1; col < header.length; col++) {
         const column = header[col];
         if (!column) continue;
-        const text = cellToString(cells[col]);
+        const text = cellToString(cells[col], options.numberText);
         values[column] = text;
         if (text !== '') any = true;
       }
       if (!any) continue;
       count++;
-      yield { no: count, values };
+      yield { no: count, values, row: row.number };
     }
     if (!header) throw new PackageError(`"${file}": sheet "${sheet.name}" is empty (no header row)`, { file });
   } catch (error) {

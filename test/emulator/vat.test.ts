@@ -174,6 +174,50 @@ describe('submit return', () => {
     expect((await api(sb, `/organisations/vat/${VRN}/returns/24D2`, access)).status).toBe(200);
   });
 
+  /** Waits until the emulator holds a submission (the POST is in flight). */
+  async function untilHeld(): Promise<void> {
+    for (let i = 0; i < 200 && sb.stats().submitsHeld === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(sb.stats().submitsHeld).toBe(1);
+  }
+  const view = async (key: string) => (await api(sb, `/organisations/vat/${VRN}/returns/${key}`, access)).status;
+
+  it('submit-delay (set over HTTP) holds the next submit before storing it, and files it even when the client is gone', async () => {
+    const ctl = await fetch(`${sb.url}/__control/fault`, { method: 'POST', body: JSON.stringify({ kind: 'submit-delay', delayMs: 400 }) });
+    expect(ctl.status).toBe(200);
+    const filedBefore = sb.stats().returnsFiled;
+    const abort = new AbortController();
+    const pending = api(sb, `/organisations/vat/${VRN}/returns`, access, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: rawBody('24D3'),
+      signal: abort.signal,
+    }).catch((e: Error) => e);
+    await untilHeld();
+    expect(await view('24D3')).toBe(404); // held before the store: not filed yet
+    abort.abort(); // the client dies mid-POST
+    expect(await pending).toBeInstanceOf(Error);
+    for (let i = 0; i < 100 && sb.stats().submitsHeld > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(sb.stats().submitsHeld).toBe(0);
+    expect(await view('24D3')).toBe(200);
+    expect(sb.stats().returnsFiled).toBe(filedBefore + 1);
+    // One-shot: the next submit is not held.
+    expect((await submit(rawBody('24D4'))).status).toBe(201);
+  });
+
+  it('submit-delay after-store: filed while the answer is held, then answered 201', async () => {
+    sb.injectFault({ kind: 'submit-delay', delayMs: 300, stage: 'after-store' });
+    const pending = submit(rawBody('24D5'));
+    await untilHeld();
+    expect(await view('24D5')).toBe(200);
+    expect((await pending).status).toBe(201);
+  });
+
+  it('submit-delay refuses malformed controls', async () => {
+    for (const body of [{ kind: 'submit-delay' }, { kind: 'submit-delay', delayMs: -1 }, { kind: 'submit-delay', delayMs: 10, stage: 'later' }]) {
+      expect((await fetch(`${sb.url}/__control/fault`, { method: 'POST', body: JSON.stringify(body) })).status).toBe(400);
+    }
+  });
+
   it.each([
     ['TAX_PERIOD_NOT_ENDED', 403, 'TAX_PERIOD_NOT_ENDED'],
     ['INSOLVENT_TRADER', 403, 'RULE_INSOLVENT_TRADER'],
