@@ -27,7 +27,7 @@ export function osUser(): string {
   }
 }
 
-export function recordConsent(db: Db, company: string, how: 'prompt' | '--yes', kind = HMRC_CONSENT): Consent {
+export function recordConsent(db: Db, company: string, how: 'prompt' | '--yes' | 'ui', kind = HMRC_CONSENT): Consent {
   const consent = { kind, grantedBy: osUser(), grantedAt: nowIsoString() };
   db.prepare(
     `INSERT INTO consents (kind, granted_by, granted_at, detail) VALUES (?, ?, ?, ?)

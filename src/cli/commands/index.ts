@@ -12,6 +12,7 @@ import { sandboxCommand } from './sandbox.js';
 import { vatCommand } from './vat.js';
 import { vat100Command } from './vat100.js';
 import { fphCommand } from './fph.js';
+import { uiCommand } from './ui.js';
 
 /**
  * Every command, registered explicitly. Command modules stay light at load time (heavy libraries are
@@ -30,6 +31,7 @@ export const commands: CommandModule<any, any>[] = [
   vat100Command,
   fphCommand,
   sandboxCommand,
+  uiCommand,
   keysCommand,
   configCommand,
 ];
