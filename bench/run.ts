@@ -4,7 +4,10 @@
  * floor (unzip + parse alone, and plain SQLite inserts of the same rows), the predefined package end
  * to end, and CLI start-up against `node -e 0`. Prints a table and writes BENCHMARKS.md.
  *
- * Options: `--sizes 10000,100000` (XML sizes), `--excel-sizes 10000`, `--no-write` (do not touch BENCHMARKS.md).
+ * Also: `mtdvat ui` from spawn to listening (its `{"url"}` line).
+ *
+ * Options: `--sizes 10000,100000` (XML sizes), `--excel-sizes 10000`, `--no-write` (do not touch BENCHMARKS.md),
+ * `--ui-only` (only the `mtdvat ui` figures, printed; BENCHMARKS.md untouched).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -29,6 +32,7 @@ const TARGETS = {
   rssMbAt1M: 300,
   predefinedMs: 1000,
   startupRatio: 1.5,
+  uiListenMs: 1000,
 };
 
 function arg(name: string): string | undefined {
@@ -151,9 +155,50 @@ interface Row {
 const fmtInt = (n: number) => Math.round(n).toLocaleString('en-GB');
 const fmtMs = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 
+/** `mtdvat ui --port 0 --no-open --json`: ms from spawn until its one line `{"url": …}` (it prints that once listening). */
+function uiListenOnce(home: string): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [BIN, 'ui', '--port', '0', '--no-open', '--json', '--home', home], {
+      env: { ...process.env, CI: 'true', NO_COLOR: '1', MTDVAT_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (!out.includes('\n')) return;
+      const ms = performance.now() - started;
+      child.once('close', () => resolvePromise(ms));
+      child.kill('SIGTERM');
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (!out.includes('\n')) reject(new Error(`mtdvat ui exited ${code} before listening: ${stderr.trim()}`));
+    });
+  });
+}
+
+async function uiBench(work: string): Promise<{ listenMs: number }> {
+  const home = mkdtempSync(join(work, 'ui-'));
+  const runs: number[] = [];
+  for (let i = 0; i < 5; i++) runs.push(await uiListenOnce(home));
+  return { listenMs: median(runs) };
+}
+
 async function main(): Promise<void> {
   if (!existsSync(join(ROOT, 'dist/bundle/mtdvat.mjs'))) throw new Error('build first (npm run bench builds)');
   const work = mkdtempSync(join(tmpdir(), 'mtdvat-bench-'));
+  if (process.argv.includes('--ui-only')) {
+    try {
+      const ui = await uiBench(work);
+      process.stdout.write(`mtdvat ui listening: ${fmtMs(ui.listenMs)} (median of 5; target < ${TARGETS.uiListenMs} ms)\n`);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    return;
+  }
   const schema = loadSchemas().byId(ENTITY);
   const rows: Row[] = [];
   const notes: string[] = [];
@@ -240,7 +285,8 @@ export async function resolve(specifier, context, next) {
     const helpMs = await startup([BIN, '--help']);
     const authStatusMs = await startup([BIN, 'auth', 'status', '--home', startupHome]);
 
-    const report = render(rows, { predefinedMs, xmlLoadsExceljs, probeWorks, nodeBaseline, helpMs, authStatusMs }, notes);
+    const ui = await uiBench(work);
+    const report = render(rows, { predefinedMs, xmlLoadsExceljs, probeWorks, nodeBaseline, helpMs, authStatusMs, uiListenMs: ui.listenMs }, notes);
     process.stdout.write(report.console);
     if (WRITE) {
       writeFileSync(join(ROOT, 'BENCHMARKS.md'), report.markdown);
@@ -258,6 +304,7 @@ interface Extras {
   nodeBaseline: number;
   helpMs: number;
   authStatusMs: number;
+  uiListenMs: number;
 }
 
 function render(rows: Row[], x: Extras, notes: string[]): { console: string; markdown: string } {
@@ -294,6 +341,8 @@ function render(rows: Row[], x: Extras, notes: string[]): { console: string; mar
   });
   checks.push({ label: `mtdvat --help within ${TARGETS.startupRatio}× of node -e 0`, ok: x.helpMs <= x.nodeBaseline * TARGETS.startupRatio, measured: `${fmtMs(x.helpMs)} vs ${fmtMs(x.nodeBaseline)} (${(x.helpMs / x.nodeBaseline).toFixed(2)}×)` });
   checks.push({ label: `mtdvat auth status within ${TARGETS.startupRatio}× of node -e 0`, ok: x.authStatusMs <= x.nodeBaseline * TARGETS.startupRatio, measured: `${fmtMs(x.authStatusMs)} vs ${fmtMs(x.nodeBaseline)} (${(x.authStatusMs / x.nodeBaseline).toFixed(2)}×)` });
+
+  checks.push({ label: `mtdvat ui listening < ${TARGETS.uiListenMs} ms (spawn to its {"url"} line, median of 5)`, ok: x.uiListenMs < TARGETS.uiListenMs, measured: fmtMs(x.uiListenMs) });
 
   const cpu = cpus();
   const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 1024 ** 3)} GiB memory, ${platform()} ${release()}, Node ${process.version}; 1-minute load average ${LOAD_AT_START.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end`;
