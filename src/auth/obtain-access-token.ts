@@ -1,4 +1,5 @@
 /** Step 2 of the seed flow: exchange the code (with the pending request's PKCE verifier) for tokens. */
+import { shellQuote } from '../lib/shell-quote.js';
 import type { Context } from '../context.js';
 import { AuthError, MtdvatError } from '../errors.js';
 import { audit } from '../store/audit.js';
@@ -31,7 +32,7 @@ export async function obtainAccessToken(ctx: Context, appName: string, rawCode: 
   if (/\s/.test(code)) throw new AuthError('the authorization code contains spaces: paste only the code HMRC shows');
   const pending = readPending(ctx.db, ctx.company, app.name);
   if (!pending) {
-    throw new AuthError(`no pending authorization request for "${app.name}": run \`mtdvat auth get-authorization-code --app "${app.name}"\` first`);
+    throw new AuthError(`no pending authorization request for "${app.name}": run \`mtdvat auth get-authorization-code --app ${shellQuote(app.name)}\` first`);
   }
   if (options.state !== undefined && options.state !== pending.state) {
     throw new AuthError('the redirect carried a different state than the pending request (a stale or forged callback): get a new authorization code');
@@ -39,7 +40,7 @@ export async function obtainAccessToken(ctx: Context, appName: string, rawCode: 
   const ageMs = nowMs(ctx.env) - Date.parse(pending.requestedAt);
   if (ageMs > CODE_LIFETIME_MS && !options.force) {
     throw new AuthError(
-      `the authorization code was requested ${Math.floor(ageMs / 60_000)} min ago and HMRC codes are valid for 10 minutes: run \`mtdvat auth get-authorization-code --app "${app.name}"\` for a new code (or pass --force to try anyway)`,
+      `the authorization code was requested ${Math.floor(ageMs / 60_000)} min ago and HMRC codes are valid for 10 minutes: run \`mtdvat auth get-authorization-code --app ${shellQuote(app.name)}\` for a new code (or pass --force to try anyway)`,
     );
   }
   const creds = await loadClientCredentials(ctx, app);

@@ -5,6 +5,7 @@
  * refreshing call HMRC, store the rotated tokens and commit. Nothing but that one token call (with
  * a timeout) runs while the lock is held.
  */
+import { shellQuote } from '../lib/shell-quote.js';
 import type { Context } from '../context.js';
 import { AuthError, MtdvatError } from '../errors.js';
 import { audit } from '../store/audit.js';
@@ -23,7 +24,7 @@ export interface RefreshOutcome extends TokenResult {
 }
 
 export function noTokenError(appName: string): AuthError {
-  return new AuthError(`no access token for "${appName}": run \`mtdvat auth get-authorization-code --app "${appName}"\` and then \`mtdvat auth obtain-access-token --app "${appName}"\``);
+  return new AuthError(`no access token for "${appName}": run \`mtdvat auth get-authorization-code --app ${shellQuote(appName)}\` and then \`mtdvat auth obtain-access-token --app ${shellQuote(appName)}\``);
 }
 
 function outcome(vault: Vault, row: TokenRow, refreshed: boolean, env: NodeJS.ProcessEnv): RefreshOutcome {

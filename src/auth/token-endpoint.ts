@@ -1,4 +1,5 @@
 /** POST {base}/oauth/token for the authorization_code and refresh_token grants, with HMRC's errors mapped to actions. */
+import { shellQuote } from '../lib/shell-quote.js';
 import type { Context } from '../context.js';
 import { AuthError, HmrcError } from '../errors.js';
 import { hmrcErrorFrom, hmrcRequest, isOk, parseHmrcError } from '../hmrc/http.js';
@@ -17,7 +18,7 @@ export function normalizeScope(scope: string): string {
 }
 
 export function reauthorizeMessage(appName: string): string {
-  return `authorization has expired or was revoked: run \`mtdvat auth get-authorization-code --app "${appName}"\``;
+  return `authorization has expired or was revoked: run \`mtdvat auth get-authorization-code --app ${shellQuote(appName)}\``;
 }
 
 export async function callTokenEndpoint(
@@ -46,7 +47,7 @@ export async function callTokenEndpoint(
     const code = parsed.code;
     if (code === 'invalid_client') {
       throw new AuthError(
-        `HMRC rejected the client ID or secret of web application "${app.name}" (invalid_client): check them with \`mtdvat web-apps set-credentials "${app.name}"\``,
+        `HMRC rejected the client ID or secret of web application "${app.name}" (invalid_client): check them with \`mtdvat web-apps set-credentials ${shellQuote(app.name)}\``,
       );
     }
     if (grant.grant_type === 'refresh_token' && (code === 'invalid_grant' || code === 'invalid_request')) {
@@ -58,7 +59,7 @@ export async function callTokenEndpoint(
         : /code_verifier/i.test(parsed.message)
           ? 'the authorization code does not belong to the pending request (PKCE check failed)'
           : `HMRC refused the code (${code}: ${parsed.message})`;
-      throw new AuthError(`${what}: run \`mtdvat auth get-authorization-code --app "${app.name}"\` for a new code`);
+      throw new AuthError(`${what}: run \`mtdvat auth get-authorization-code --app ${shellQuote(app.name)}\` for a new code`);
     }
     const err = hmrcErrorFrom(response, 'HMRC could not issue a token');
     throw new HmrcError(

@@ -4,6 +4,7 @@ import { commands } from './commands/index.js';
 import { globalOptions } from './global.js';
 import { mtdvatVersion } from '../version.js';
 import { ExitError, MtdvatError, UsageError, describeLocation } from '../errors.js';
+import { info, jsonText } from './output.js';
 
 /** Whether yargs will print help: only when asked for. */
 function wantsHelp(args: string[]): boolean {
@@ -37,18 +38,17 @@ export async function main(args: string[]): Promise<number> {
     if (error instanceof ExitError) return error.exitCode;
     if (error instanceof MtdvatError) {
       const where = describeLocation(error.location);
-      process.stderr.write(`mtdvat: ${error.message}${where}\n`);
-      if (error instanceof UsageError) process.stderr.write('Run `mtdvat --help` for usage.\n');
+      // Messages quote names and server text: info() escapes their control characters.
+      info(`mtdvat: ${error.message}${where}`);
+      if (error instanceof UsageError) info('Run `mtdvat --help` for usage.');
       if (wantsJson) {
-        process.stdout.write(
-          JSON.stringify({ ok: false, error: { type: error.name, message: error.message, ...error.location } }, null, 2) + '\n',
-        );
+        process.stdout.write(jsonText({ ok: false, error: { type: error.name, message: error.message, ...error.location } }) + '\n');
       }
       return error.exitCode;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`mtdvat: internal error: ${message}\n`);
-    if (process.env.MTDVAT_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    info(`mtdvat: internal error: ${message}`);
+    if (process.env.MTDVAT_DEBUG && error instanceof Error) info(`${error.stack}`);
     return 1;
   }
 }

@@ -2,6 +2,7 @@
  * The imported WebApplication record, read as the client needs it: where HMRC is, how to authorize,
  * and (only on demand, through the vault) the client credentials.
  */
+import { shellQuote } from '../lib/shell-quote.js';
 import type { Context } from '../context.js';
 import { AuthError, NotFoundError, ValidationError } from '../errors.js';
 import { getRecord, listRecords, type StoredRecord } from '../store/records.js';
@@ -157,7 +158,7 @@ export async function loadClientCredentials(ctx: Context, app: WebApp): Promise<
   const missing = [!clientId && 'client ID', !clientSecret && 'client secret'].filter(Boolean).join(' and ');
   if (missing) {
     throw new AuthError(
-      `web application "${app.name}" has no ${missing}: run \`mtdvat web-apps set-credentials "${app.name}"\``,
+      `web application "${app.name}" has no ${missing}: run \`mtdvat web-apps set-credentials ${shellQuote(app.name)}\``,
     );
   }
   return { clientId: clientId!, clientSecret: clientSecret! };

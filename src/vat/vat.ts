@@ -9,6 +9,7 @@
  *   - keeps to 3 requests per second per application (HMRC's limit; 429 is retried by the client).
  * Submit is "safe": a `sending` row before the POST, a look-up after a 5xx/timeout, never twice.
  */
+import { shellQuote } from '../lib/shell-quote.js';
 import { createHash } from 'node:crypto';
 import type { Context } from '../context.js';
 import { HmrcError, MtdvatError, UsageError } from '../errors.js';
@@ -76,7 +77,7 @@ export function checkSetup(ctx: Context, app: WebApp, opts: { scenario?: string;
   if (seen && seen.split('|')[0] === token.granted_at && seen !== current) {
     const [, kind, oldHost] = seen.split('|');
     throw new UsageError(
-      `the token of web application "${app.name}" was used with ${kind} (${oldHost}), but the application now points at ${app.kind} (${host}); authorize again with \`mtdvat auth get-authorization-code --app "${app.name}"\``,
+      `the token of web application "${app.name}" was used with ${kind} (${oldHost}), but the application now points at ${app.kind} (${host}); authorize again with \`mtdvat auth get-authorization-code --app ${shellQuote(app.name)}\``,
     );
   }
   if (seen !== current) setMeta(ctx.db, key, current);

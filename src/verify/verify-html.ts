@@ -2,10 +2,12 @@
  * The verification report as one self-contained HTML page (inline CSS, no scripts, no external
  * assets) that a consultant can hand to a client. Everything from the store is HTML-escaped.
  */
+import { escapeControls } from '../lib/terminal-text.js';
 import { AREAS, areaOf, summarize, type Check, type VerifyResult } from './verify.js';
 
+/** HTML-escaped, with control and bidi characters shown as escapes (they would reorder the page's text). */
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return escapeControls(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 const CSS = `

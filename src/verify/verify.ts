@@ -2,10 +2,12 @@
  * `mtdvat verify`: compares the stored setup of a company with what the MTD VAT processing needs
  * (mtd-expectations.ts) and reports one check per thing that can be wrong. Never shows a secret.
  */
+import { shellQuote } from '../lib/shell-quote.js';
 import type { Context } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import { loadSchemas } from '../schema/registry.js';
 import { displayKey, listRecords, type StoredRecord } from '../store/records.js';
+import { escapeControls } from '../lib/terminal-text.js';
 import { ACTIONS, PROCESSINGS, WEB_SERVICES } from './mtd-expectations.js';
 import { actionChecks } from './checks/actions.js';
 import { credentialChecks } from './checks/credentials.js';
@@ -62,7 +64,7 @@ export async function verifySetup(ctx: Context, options: VerifyOptions = {}): Pr
     return {
       ok: false,
       company: ctx.company,
-      checks: [fail('setup.imported', `Setup imported for company ${ctx.company}`, `Company ${ctx.company} has no Electronic messages setup in ${ctx.paths.dbPath}.`, `Import the UK MTD VAT setup package: mtdvat import-package <package.zip> --company ${ctx.company} (or pick the company that holds it with --company).`)],
+      checks: [fail('setup.imported', `Setup imported for company ${ctx.company}`, `Company ${ctx.company} has no Electronic messages setup in ${ctx.paths.dbPath}.`, `Import the UK MTD VAT setup package: mtdvat import-package <package.zip> --company ${shellQuote(ctx.company)} (or pick the company that holds it with --company).`)],
     };
   }
   const input: VerifyInput = { ctx, schemas, company: ctx.company, now: options.now ?? new Date(), records, scope: {} };
@@ -136,12 +138,13 @@ export function renderVerifyText(result: VerifyResult, paint: { green(s: string)
     lines.push(paint.bold(`${area.title}`) + paint.dim(`  (${counts.pass} pass, ${counts.warn} warn, ${counts.fail} fail)`));
     for (const c of checks) {
       if (c.status === 'pass' && !options.verbose) {
-        lines.push(`  ${badge.pass}  ${c.title}`);
+        lines.push(`  ${badge.pass}  ${escapeControls(c.title)}`);
         continue;
       }
-      lines.push(`  ${badge[c.status]}  ${c.title}  ${paint.dim(`[${c.id}]`)}`);
-      lines.push(`        ${c.detail}`);
-      if (c.fix) lines.push(`        Fix: ${c.fix}`);
+      // Titles and details quote names from the package: one line each, whatever they hold.
+      lines.push(`  ${badge[c.status]}  ${escapeControls(c.title)}  ${paint.dim(`[${escapeControls(c.id)}]`)}`);
+      lines.push(`        ${escapeControls(c.detail)}`);
+      if (c.fix) lines.push(`        Fix: ${escapeControls(c.fix)}`);
     }
     lines.push('');
   }

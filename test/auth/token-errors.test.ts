@@ -164,7 +164,7 @@ describe('auth failures', () => {
     sb.revokeGrants(DEFAULT_TEST_USER.userId);
     const r = await cli(t, ['auth', 'refresh-access-token', '--app', APP]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('authorization has expired or was revoked: run `mtdvat auth get-authorization-code --app "Sandbox HMRC"`');
+    expect(r.stderr).toContain("authorization has expired or was revoked: run `mtdvat auth get-authorization-code --app 'Sandbox HMRC'`");
     const log = await cli(t, ['auth', 'log', '--json']);
     expect((JSON.parse(log.stdout) as { event: string }[]).map((e) => e.event)).toContain('token refresh failed');
 

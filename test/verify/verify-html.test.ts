@@ -64,7 +64,7 @@ describe('HTML report in headless Chromium', () => {
     expect(summary).toMatch(/\d+\s*passed/);
     expect(summary).toContain('1failed');
     expect(await page.locator('#attention tr.fail .id').allTextContents()).toEqual(['credentials.sandbox-hmrc.client-secret']);
-    expect(await page.locator('#attention tr.fail .fix').textContent()).toContain('mtdvat web-apps set-credentials "Sandbox HMRC"');
+    expect(await page.locator('#attention tr.fail .fix').textContent()).toContain("mtdvat web-apps set-credentials 'Sandbox HMRC'");
     // No external assets: the only request is the file itself.
     expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
     const png = join(out, 'report.png');

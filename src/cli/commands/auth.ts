@@ -1,3 +1,4 @@
+import { shellQuote } from '../../lib/shell-quote.js';
 import type { Argv, CommandModule } from 'yargs';
 import type { GlobalArgs } from '../global.js';
 import { auditLogCommand } from '../audit-log-command.js';
@@ -100,8 +101,8 @@ const getAuthorizationCode: CommandModule<GlobalArgs, GetCodeArgs> = {
           print('');
           print(
             isOobRedirect(redirectUri)
-              ? `Then, within 10 minutes, copy the code HMRC shows and run: mtdvat auth obtain-access-token --app "${app.name}"`
-              : `Then, within 10 minutes, copy the code from the redirect and run: mtdvat auth obtain-access-token --app "${app.name}"`,
+              ? `Then, within 10 minutes, copy the code HMRC shows and run: mtdvat auth obtain-access-token --app ${shellQuote(app.name)}`
+              : `Then, within 10 minutes, copy the code from the redirect and run: mtdvat auth obtain-access-token --app ${shellQuote(app.name)}`,
           );
         }
         if (argv.browser) await openBrowser(req.authorizationUrl);
@@ -211,14 +212,14 @@ const statusCmd: CommandModule<GlobalArgs, StatusArgs> = {
       const c = colors();
       for (const r of rows) {
         print(c.bold(r.app));
-        if (r.accessTokenExpiresAt === null) print(`  Access token:    none (run: mtdvat auth get-authorization-code --app "${r.app}")`);
+        if (r.accessTokenExpiresAt === null) print(`  Access token:    none (run: mtdvat auth get-authorization-code --app ${shellQuote(r.app)})`);
         else if (r.accessTokenExpired) print(`  Access token:    ${c.yellow('expired')} at ${r.accessTokenExpiresAt} (refreshed automatically on the next HMRC call)`);
         else print(`  Access token:    will expire in ${await expiresInText(r.accessTokenExpiresInMs!)} (${r.accessTokenExpiresAt})`);
         if (r.refreshHorizonAt !== null) {
           const left = r.refreshHorizonInMs!;
           const text =
             left <= 0
-              ? c.red(`authorization ended ${r.refreshHorizonAt}: run mtdvat auth get-authorization-code --app "${r.app}"`)
+              ? c.red(`authorization ended ${r.refreshHorizonAt}: run mtdvat auth get-authorization-code --app ${shellQuote(r.app)}`)
               : r.horizonWarning
                 ? c.yellow(`${r.refreshHorizonAt} — ends in ${Math.ceil(left / 86_400_000)} days: authorize again before then`)
                 : `${r.refreshHorizonAt} (grant time + 18 months)`;

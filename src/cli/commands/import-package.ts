@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { ExitError } from '../../errors.js';
 import { withContext, type GlobalArgs } from '../global.js';
 import { colors, print, printJson, table, info } from '../output.js';
+import { escapeControls } from '../../lib/terminal-text.js';
 import type { ImportResult } from '../../importer/import-package.js';
 
 interface Args extends GlobalArgs {
@@ -53,7 +54,7 @@ export const importPackageCommand: CommandModule<GlobalArgs, Args> = {
 function progressPrinter() {
   if (!process.stderr.isTTY) return undefined;
   return (p: { entity: string; totalRecords: number }) => {
-    process.stderr.write(`\r  reading ${p.entity}: ${p.totalRecords.toLocaleString('en-GB')} records…`.padEnd(70));
+    process.stderr.write(`\r  reading ${escapeControls(p.entity)}: ${p.totalRecords.toLocaleString('en-GB')} records…`.padEnd(70));
   };
 }
 

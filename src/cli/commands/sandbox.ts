@@ -45,13 +45,18 @@ export const serveCommand: CommandModule<object, SandboxArgs> = {
     }
 
     if (argv.json) {
+      // One line: a script reads the first line while the emulator keeps running.
+      const { jsonText } = await import('../output.js');
       process.stdout.write(
-        JSON.stringify({
-          url: sandbox.url,
-          port: sandbox.port,
-          clientId: clients[0].clientId,
-          testUsers: testUsers.map((u) => ({ userId: u.userId, vrn: u.vrn })),
-        }) + '\n',
+        jsonText(
+          {
+            url: sandbox.url,
+            port: sandbox.port,
+            clientId: clients[0].clientId,
+            testUsers: testUsers.map((u) => ({ userId: u.userId, vrn: u.vrn })),
+          },
+          0,
+        ) + '\n',
       );
     } else {
       const where = argv.config ? `your config file (${argv.config})` : 'src/sandbox/defaults.ts';
@@ -63,7 +68,8 @@ export const serveCommand: CommandModule<object, SandboxArgs> = {
         `  authorize at:  ${sandbox.url}/oauth/authorize`,
         'Press Ctrl+C to stop.',
       ];
-      process.stdout.write(lines.join('\n') + '\n');
+      const { print } = await import('../output.js');
+      print(lines.join('\n'));
     }
 
     await new Promise<void>((resolve) => {

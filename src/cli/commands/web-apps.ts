@@ -2,6 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { withContext, type GlobalArgs } from '../global.js';
 import { info, print, printJson, table } from '../output.js';
+import { escapeControls } from '../../lib/terminal-text.js';
 import { ask, askHidden, isInteractive, readStdin } from '../prompt.js';
 
 interface NameArgs extends GlobalArgs {
@@ -61,7 +62,8 @@ const show: CommandModule<GlobalArgs, NameArgs> = {
     const set: Record<string, boolean> = { CLIENTID: app.clientIdSet, CLIENTSECRET: app.clientSecretSet, SERVERTOKEN: app.serverTokenSet };
     const rows = schema.fields.map((f) => [f.label ?? f.name, f.secret ? setOrNot(set[f.name] ?? false) : (app.fields[f.name] ?? '')]);
     const width = Math.max(...rows.map((r) => r[0].length));
-    for (const [label, value] of rows) print(`${label.padEnd(width)}  ${value}`);
+    // One line per field: a value's own line breaks are shown escaped, not broken.
+    for (const [label, value] of rows) print(`${label.padEnd(width)}  ${escapeControls(value)}`);
     if (app.tokenStatus) {
       print(`${'Access token'.padEnd(width)}  ${app.tokenStatus}`);
       print(`${'Granted scope'.padEnd(width)}  ${app.scope}`);

@@ -1,3 +1,4 @@
+import { shellQuote } from '../../lib/shell-quote.js';
 import { MtdvatError } from '../../errors.js';
 import { listSecrets, secretAddress } from '../../store/secrets.js';
 import type { Vault } from '../../vault/vault.js';
@@ -14,7 +15,7 @@ const FIELDS = [
 ];
 
 function setFix(app: string): string {
-  return `mtdvat web-apps set-credentials "${app}" (the secret is read from a hidden prompt or --secret-stdin)`;
+  return `mtdvat web-apps set-credentials ${shellQuote(app)} (the secret is read from a hidden prompt or --secret-stdin)`;
 }
 
 /**
@@ -82,7 +83,7 @@ export async function credentialChecks(input: VerifyInput): Promise<Check[]> {
         continue;
       }
       const problem = classify(value, field, name, app.data.BASEURL ?? '', expected?.kind);
-      const emulatorHint = expected?.kind === 'sandbox' ? ` To use the local emulator instead: mtdvat web-apps set "${name}" --base-url http://127.0.0.1:${DEFAULT_SANDBOX_PORT}` : '';
+      const emulatorHint = expected?.kind === 'sandbox' ? ` To use the local emulator instead: mtdvat web-apps set ${shellQuote(name)} --base-url http://127.0.0.1:${DEFAULT_SANDBOX_PORT}` : '';
       checks.push(problem ? warn(id, title, `Set (encrypted) and decrypts with the current key, but ${problem}.`, `${setFix(name)}.${emulatorHint}`) : pass(id, title, 'Set (encrypted) and decrypts with the current key.'));
     }
   }

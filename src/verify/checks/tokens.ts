@@ -1,3 +1,4 @@
+import { shellQuote } from '../../lib/shell-quote.js';
 import { refreshHorizon } from '../../auth/status.js';
 import { formatDuration } from '../../lib/duration.js';
 import { listTokenMeta } from '../../store/tokens.js';
@@ -10,15 +11,15 @@ export function tokenChecks(input: VerifyInput): Check[] {
   for (const row of listTokenMeta(input.ctx.db, input.company)) {
     if (!inScope(input.scope.webApps, row.app)) continue;
     const id = `token.${slug(row.app)}`;
-    const authFix = `mtdvat auth get-authorization-code --app "${row.app}", then mtdvat auth obtain-access-token --app "${row.app}"`;
+    const authFix = `mtdvat auth get-authorization-code --app ${shellQuote(row.app)}, then mtdvat auth obtain-access-token --app ${shellQuote(row.app)}`;
     const left = new Date(row.accessExpiresAt).getTime() - now;
     const title = `Access token of "${row.app}"`;
     if (Number.isNaN(left)) {
       checks.push(fail(`${id}.access`, title, `The stored expiry "${row.accessExpiresAt}" is not a date.`, authFix));
     } else if (left <= 0) {
-      checks.push(warn(`${id}.access`, title, `Access token has expired (${formatDuration(-left)} ago).`, `Nothing to do if the refresh token is still valid: it refreshes automatically on the next call (or run: mtdvat auth refresh-access-token --app "${row.app}").`));
+      checks.push(warn(`${id}.access`, title, `Access token has expired (${formatDuration(-left)} ago).`, `Nothing to do if the refresh token is still valid: it refreshes automatically on the next call (or run: mtdvat auth refresh-access-token --app ${shellQuote(row.app)}).`));
     } else if (left < ACCESS_EXPIRING_SOON_MS) {
-      checks.push(warn(`${id}.access`, title, `Access token will expire in ${formatDuration(left)}.`, `It refreshes automatically on the next call (or run: mtdvat auth refresh-access-token --app "${row.app}").`));
+      checks.push(warn(`${id}.access`, title, `Access token will expire in ${formatDuration(left)}.`, `It refreshes automatically on the next call (or run: mtdvat auth refresh-access-token --app ${shellQuote(row.app)}).`));
     } else {
       checks.push(pass(`${id}.access`, title, `Access token will expire in ${formatDuration(left)}.`));
     }

@@ -1,3 +1,4 @@
+import { shellQuote } from '../../lib/shell-quote.js';
 import { WEB_APPS, type ExpectedWebApp } from '../mtd-expectations.js';
 import { checkRedirectUrl, checkServiceUrl } from '../../setup/urls.js';
 import { REIMPORT_FIX, fail, inScope, pass, recordsOf, slug, warn, type Check, type VerifyInput } from './types.js';
@@ -10,7 +11,7 @@ const LABELS: Record<string, string> = {
 };
 
 function setFix(app: string, option: string, value: string): string {
-  return `mtdvat web-apps set "${app}" ${option} '${value}'`;
+  return `mtdvat web-apps set ${shellQuote(app)} ${option} ${shellQuote(value)}`;
 }
 
 const OPTION: Record<string, string> = {
