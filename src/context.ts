@@ -16,6 +16,8 @@ export interface Context {
   db: Db;
   company: string;
   env: NodeJS.ProcessEnv;
+  /** Found while opening (e.g. a store others can read): the caller shows them, nothing is stopped. */
+  warnings?: string[];
   /** Opens the key lazily: commands that never touch a secret never load libsodium. */
   vault(options?: { create?: boolean }): Promise<Vault>;
   close(): void;

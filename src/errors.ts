@@ -50,6 +50,9 @@ export class HmrcError extends MtdvatError {
   }
 }
 
+/** The store (SQLite file) or home folder cannot be used: not an mtdvat store, too new, damaged, locked. */
+export class StoreError extends MtdvatError {}
+
 /** OAuth: authorization missing, expired or revoked; the user has to authorize again. */
 export class AuthError extends MtdvatError {}
 

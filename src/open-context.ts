@@ -11,7 +11,12 @@ export function openContext(options: ContextOptions = {}): Context {
   const env = options.env ?? process.env;
   const paths = resolveHome(options, env);
   ensureHome(paths);
-  const db = openDb(paths.dbPath);
+  const warnings: string[] = [];
+  const lockTimeout = Number(env.MTDVAT_LOCK_TIMEOUT_MS);
+  const db = openDb(paths.dbPath, {
+    onWarning: (w) => warnings.push(w),
+    lockTimeoutMs: Number.isInteger(lockTimeout) && lockTimeout >= 0 ? lockTimeout : undefined,
+  });
   const company = (options.company ?? env.MTDVAT_COMPANY ?? getMeta(db, 'default_company') ?? DEFAULT_COMPANY).toUpperCase();
   let vault: Promise<Vault> | undefined;
   return {
@@ -19,6 +24,7 @@ export function openContext(options: ContextOptions = {}): Context {
     db,
     company,
     env,
+    warnings,
     vault(opts = {}) {
       if (!vault) {
         // Lazy: commands that never touch a secret never load libsodium.

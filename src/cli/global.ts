@@ -1,6 +1,7 @@
 import type { Options } from 'yargs';
 import type { Context } from '../context.js';
 import { askHidden } from './prompt.js';
+import { info } from './output.js';
 
 /** Options every command accepts. */
 export interface GlobalArgs {
@@ -23,12 +24,14 @@ export const globalOptions: Record<keyof GlobalArgs, Options> = {
  */
 export async function contextFrom(argv: GlobalArgs): Promise<Context> {
   const { openContext } = await import('../open-context.js');
-  return openContext({
+  const ctx = openContext({
     home: argv.home,
     db: argv.db,
     company: argv.company,
     askPassphrase: process.stdin.isTTY ? () => askHidden('Passphrase for the mtdvat key: ') : undefined,
   });
+  for (const warning of ctx.warnings ?? []) info(`warning: ${warning}`);
+  return ctx;
 }
 
 /** Runs `fn` with an open context and always closes it. */

@@ -5,6 +5,7 @@ import { globalOptions } from './global.js';
 import { mtdvatVersion } from '../version.js';
 import { ExitError, MtdvatError, UsageError, describeLocation } from '../errors.js';
 import { info, jsonText } from './output.js';
+import { translateSqliteError } from '../store/sqlite-errors.js';
 
 /** Whether yargs will print help: only when asked for. */
 function wantsHelp(args: string[]): boolean {
@@ -34,7 +35,10 @@ export async function main(args: string[]): Promise<number> {
   try {
     await cli.parseAsync();
     return 0;
-  } catch (error) {
+  } catch (caught) {
+    // SQLite's own errors (a damaged or locked store) in words, wherever in a command they surfaced.
+    const code = (caught as { code?: unknown } | null)?.code;
+    const error = typeof code === 'string' && code.startsWith('SQLITE_') ? (translateSqliteError(code, (caught as Error).message) ?? caught) : caught;
     if (error instanceof ExitError) return error.exitCode;
     if (error instanceof MtdvatError) {
       const where = describeLocation(error.location);

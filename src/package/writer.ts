@@ -6,7 +6,7 @@
  * The writer writes records as given. Callers blank secret fields before calling it.
  */
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { withAtomicFile } from '../lib/atomic-file.js';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
@@ -310,13 +310,10 @@ function encodedStream(chunks: Iterable<string>, encoding: 'utf8' | 'utf16le', b
   );
 }
 
-/** Writes the package zip. On failure the partial file is removed. */
+/** Writes the package zip. On failure nothing is left behind and an existing file is untouched. */
 export async function writePackage(outZip: string, pkg: PackageInput, options: WriteOptions = {}): Promise<void> {
   if (pkg.entities.length === 0) throw new PackageError('a package needs at least one entity');
   const mtime = options.mtime ?? new Date();
-  // DOS (local wall-clock) timestamps only: with a wall-clock mtime such as `new Date(2024, 0, 1)` the bytes
-  // are then the same in every time zone; yazl's extra UTC field would differ between zones.
-  const entryOptions = { mtime, forceDosTimestamp: true };
   const lines: ManifestLine[] = [];
   const names = new Set<string>();
   const labels = new Set<string>();
@@ -341,8 +338,17 @@ export async function writePackage(outZip: string, pkg: PackageInput, options: W
     });
   }
 
+  // Written to an exclusive random temp file next to outZip and renamed on success: a failed export
+  // leaves an existing file (or a symlink's target) as it was.
+  await withAtomicFile(outZip, (tmp) => writeZip(tmp, pkg, lines, mtime), 0o644);
+}
+
+async function writeZip(tmp: string, pkg: PackageInput, lines: ManifestLine[], mtime: Date): Promise<void> {
+  // DOS (local wall-clock) timestamps only: with a wall-clock mtime such as `new Date(2024, 0, 1)` the bytes
+  // are then the same in every time zone; yazl's extra UTC field would differ between zones.
+  const entryOptions = { mtime, forceDosTimestamp: true };
   const zip = new yazl.ZipFile();
-  const output = createWriteStream(outZip);
+  const output = createWriteStream(tmp, { flags: 'r+' });
   const done = pipeline(zip.outputStream, output);
   try {
     zip.addBuffer(utf16leWithBom(manifestXml({ ...pkg, lines })), 'Manifest.xml', entryOptions);
@@ -378,7 +384,6 @@ export async function writePackage(outZip: string, pkg: PackageInput, options: W
   } catch (error) {
     output.destroy();
     await done.catch(() => undefined);
-    await rm(outZip, { force: true });
     throw error;
   }
 }

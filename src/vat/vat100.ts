@@ -3,7 +3,7 @@
  * as an Excel workbook (for people) or JSON (for scripts). Amounts stay exact: Excel gets numbers only
  * for display, JSON carries both the number and the exact text.
  */
-import { writeFile, rename } from 'node:fs/promises';
+import { writeFileAtomic } from '../lib/atomic-file.js';
 import { dirname, basename, join, extname } from 'node:path';
 import { UsageError } from '../errors.js';
 import { BOXES, type VatReturn } from './nine-box.js';
@@ -112,21 +112,18 @@ export async function vat100Workbook(ret: VatReturn, meta: Vat100Meta) {
   return { workbook: wb, firstBoxRow, data };
 }
 
-/** Writes VAT100.xlsx or VAT100.json (by extension), atomically (temp file + rename). */
+/** Writes VAT100.xlsx or VAT100.json (by extension), atomically (exclusive random temp file + rename). */
 export async function writeVat100(ret: VatReturn, meta: Vat100Meta, output: string): Promise<Vat100Json> {
   const ext = extname(output).toLowerCase();
-  const tmp = join(dirname(output), `.${basename(output)}.${process.pid}.tmp`);
   if (ext === '.json') {
     const data = vat100Json(ret, meta);
-    await writeFile(tmp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600 });
-    await rename(tmp, output);
+    await writeFileAtomic(output, JSON.stringify(data, null, 2) + '\n', 0o600);
     return data;
   }
   if (ext === '.xlsx') {
     const { workbook, data } = await vat100Workbook(ret, meta);
     const buf = await workbook.xlsx.writeBuffer();
-    await writeFile(tmp, Buffer.from(buf as ArrayBuffer), { mode: 0o600 });
-    await rename(tmp, output);
+    await writeFileAtomic(output, Buffer.from(buf as ArrayBuffer), 0o600);
     return data;
   }
   throw new UsageError(`--output must end in .xlsx or .json, got "${basename(output)}"`);

@@ -1,3 +1,4 @@
+import { fsyncDirOf, writeFileAtomicSync } from '../lib/atomic-file.js';
 import { closeSync, existsSync, openSync, readFileSync, statSync, writeSync, renameSync, fsyncSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { VaultError } from '../errors.js';
@@ -312,17 +313,14 @@ export function unwrapWithPassphrase(sodium: Sodium, file: KeyFile, path: string
   return key;
 }
 
-/** Writes the key file with mode 0600 through a temp file + rename, so a crash never leaves half a key. */
+/** Writes the key file with mode 0600 through an exclusive random temp file + rename, so a crash never leaves half a key. */
 export function writeKeyFile(path: string, file: KeyFile, exclusive = false): void {
   const body = JSON.stringify(file, null, 2) + '\n';
   if (exclusive) {
     writePrivateFile(path, body, true);
     return;
   }
-  const tmp = `${path}.tmp-${process.pid}`;
-  writePrivateFile(tmp, body, false);
-  renameSync(tmp, path);
-  fsyncDir(path);
+  writeFileAtomicSync(path, body, 0o600);
 }
 
 /** Creates (or truncates) a 0600 file and flushes it to disk. */
@@ -337,16 +335,4 @@ export function writePrivateFile(path: string, body: string, exclusive: boolean)
 }
 
 /** A rename is durable only once its directory is flushed. */
-export function fsyncDir(path: string): void {
-  if (process.platform === 'win32') return;
-  try {
-    const fd = openSync(dirname(path), 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Best effort: some filesystems refuse fsync on directories.
-  }
-}
+export const fsyncDir = fsyncDirOf;

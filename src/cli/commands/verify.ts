@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../../lib/atomic-file.js';
 import { resolve } from 'node:path';
 import { ExitError, UsageError } from '../../errors.js';
 import { withContext, type GlobalArgs } from '../global.js';
@@ -31,12 +31,12 @@ export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
       const { renderVerifyHtml } = await import('../../verify/verify-html.js');
       const html = renderVerifyHtml(result);
       if (argv.output) {
-        writeFileSync(resolve(argv.output), html);
+        writeFileAtomicSync(resolve(argv.output), html, 0o644);
         info(`Report written to ${resolve(argv.output)}`);
       } else process.stdout.write(html);
     } else if (argv.output) {
       const plain = { green: String, yellow: String, red: String, bold: String, dim: String };
-      writeFileSync(resolve(argv.output), renderVerifyText(result, plain, { verbose: argv.verbose }) + '\n');
+      writeFileAtomicSync(resolve(argv.output), renderVerifyText(result, plain, { verbose: argv.verbose }) + '\n', 0o644);
       info(`Report written to ${resolve(argv.output)}`);
     }
     if (argv.json) {
