@@ -56,6 +56,12 @@ const MAX_ERRORS = 100;
 class ValidationFailed extends Error {}
 
 /**
+ * Past the error cap the import has failed already: reading on would only cost time (a few MB of
+ * package can inflate to a GiB of duplicate records), so reading stops there.
+ */
+class TooManyProblems extends ValidationFailed {}
+
+/**
  * Imports a D365 data package into the company's setup, all or nothing: every record is parsed,
  * validated and written inside one SQLite transaction that commits only if nothing failed (a dry run
  * always rolls back). Upsert by natural key; records absent from the package stay unless truncated.
@@ -103,8 +109,7 @@ export async function importPackage(ctx: Context, zipPath: string, options: Impo
     const totalRecords = { value: 0 };
     for (const entity of pkg.entities) {
       const schema = registry.resolve(entity.targetEntity, entity.entityName);
-      const entityResult = await importEntity(pkg, entity, schema, writer, result, options, totalRecords);
-      result.entities.push(entityResult);
+      await importEntity(pkg, entity, schema, writer, result, options, totalRecords);
     }
     checkReferences(ctx, registry, result);
     if (result.errors.length) throw new ValidationFailed();
@@ -154,6 +159,7 @@ async function importEntity(
     schema: !!schema,
     schemaId: schema?.id,
   };
+  result.entities.push(counts); // counted as it goes, so a stop at the error cap still reports it
   const mapper = new EntityMapper(entity, schema);
   if (!schema) result.warnings.push(`entity "${entity.entityName}" has no schema in mtdvat: its records are kept as they are`);
   for await (const batch of pkg.readBatches(entity)) for (const record of batch) {
@@ -201,8 +207,16 @@ async function importEntity(
 }
 
 function addError(result: ImportResult, problem: ImportProblem): void {
-  if (result.errors.length < MAX_ERRORS) result.errors.push(problem);
-  else if (result.errors.length === MAX_ERRORS) result.errors.push({ message: `more than ${MAX_ERRORS} errors; the rest are not listed` });
+  if (result.errors.length < MAX_ERRORS) {
+    result.errors.push(problem);
+    return;
+  }
+  result.errors.push({
+    entity: problem.entity,
+    file: problem.file,
+    message: `at least ${MAX_ERRORS + 1} problems: the import stopped reading the package there (the first ${MAX_ERRORS} are listed)`,
+  });
+  throw new TooManyProblems();
 }
 
 function resolveTruncation(registry: SchemaRegistry, pkg: OpenedPackage, options: ImportOptions): string[] {

@@ -93,11 +93,24 @@ export class SafeZip {
 
   /** A stream of the entry's bytes that errors on a CRC mismatch or when the total limit is passed. */
   async openStream(entry: yauzl.Entry): Promise<Readable> {
+    const name = entry.fileName;
+    // D365 writes stored or deflated entries; anything else is named here rather than failing inside yauzl.
+    if (entry.isEncrypted()) {
+      throw new PackageError(`${this.label}: entry "${name}" is encrypted (password-protected); mtdvat reads only unencrypted packages`, { file: name });
+    }
+    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+      const method = COMPRESSION_METHODS[entry.compressionMethod];
+      throw new PackageError(
+        `${this.label}: entry "${name}" uses compression method ${entry.compressionMethod}${method ? ` (${method})` : ''}; only stored (0) and deflate (8) are supported`,
+        { file: name },
+      );
+    }
     const raw = await new Promise<Readable>((resolve, reject) =>
       this.zip.openReadStream(entry, (err, stream) => (err || !stream ? reject(err ?? new Error('no stream')) : resolve(stream))),
-    );
+    ).catch((error: Error) => {
+      throw new PackageError(`${this.label}: entry "${name}" cannot be read: ${error.message}`, { file: name });
+    });
     let crc = 0;
-    const name = entry.fileName;
     const check = new Transform({
       // A deep buffer lets inflation (on the thread pool) run ahead while the parser works.
       readableHighWaterMark: 4 * 1024 * 1024,
@@ -138,6 +151,19 @@ export class SafeZip {
     this.zip.close();
   }
 }
+
+/** APPNOTE.TXT 4.4.5 (https://pkware.cachefly.net/webdocs/casestudies/APPNOTE.TXT): methods seen in the wild. */
+const COMPRESSION_METHODS: Record<number, string> = {
+  1: 'shrunk',
+  6: 'imploded',
+  9: 'Deflate64',
+  12: 'bzip2',
+  14: 'LZMA',
+  93: 'Zstandard',
+  95: 'xz',
+  98: 'PPMd',
+  99: 'AES encryption',
+};
 
 function readEntries(zip: yauzl.ZipFile, label: string): Promise<yauzl.Entry[]> {
   return new Promise((resolve, reject) => {

@@ -9,6 +9,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, watch, writeF
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { constants as zlibConstants, crc32, deflateRawSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import ExcelJS from 'exceljs';
 import yauzl from 'yauzl';
@@ -83,6 +85,97 @@ function lieAboutSize(buf: Buffer, name: string, uncompressed: number): Buffer {
     }
   }
   throw new Error(`no central directory record for ${name}`);
+}
+
+/** One entry of a zip written byte by byte: `data` is what the zip holds (already compressed, or not). */
+interface RawEntry {
+  name: string;
+  method: number;
+  flags?: number;
+  crc: number;
+  size: number;
+  data: Buffer;
+}
+
+/** A zip written by hand (APPNOTE.TXT 4.3): for entries no zip library would write (a bomb, a method, a flag). */
+function rawZip(entries: RawEntry[]): Buffer {
+  const DOS_DATE = ((2024 - 1980) << 9) | (1 << 5) | 1;
+  const parts: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const name = Buffer.from(e.name, 'utf8');
+    const flags = (e.flags ?? 0) | 0x800; // bit 11: UTF-8 names
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(flags, 6);
+    local.writeUInt16LE(e.method, 8);
+    local.writeUInt16LE(DOS_DATE, 12);
+    local.writeUInt32LE(e.crc >>> 0, 14);
+    local.writeUInt32LE(e.data.length, 18);
+    local.writeUInt32LE(e.size, 22);
+    local.writeUInt16LE(name.length, 26);
+    const dir = Buffer.alloc(46);
+    dir.writeUInt32LE(0x02014b50, 0);
+    dir.writeUInt16LE(20, 4);
+    dir.writeUInt16LE(20, 6);
+    dir.writeUInt16LE(flags, 8);
+    dir.writeUInt16LE(e.method, 10);
+    dir.writeUInt16LE(DOS_DATE, 14);
+    dir.writeUInt32LE(e.crc >>> 0, 16);
+    dir.writeUInt32LE(e.data.length, 20);
+    dir.writeUInt32LE(e.size, 24);
+    dir.writeUInt16LE(name.length, 28);
+    dir.writeUInt32LE(offset, 42);
+    parts.push(local, name, e.data);
+    central.push(dir, name);
+    offset += local.length + name.length + e.data.length;
+  }
+  const cd = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...parts, cd, end]);
+}
+
+/** The good package by hand, every entry deflated, with `override` deciding one entry's bytes. */
+function rawGood(override: (item: ZipItem & { data: Buffer }) => RawEntry | undefined): Buffer {
+  return rawZip(
+    good.map((item) => {
+      const data = item.data as Buffer;
+      return override({ ...item, data }) ?? { name: item.name, method: 8, crc: crc32(data), size: data.length, data: deflateRawSync(data) };
+    }),
+  );
+}
+
+/**
+ * A data file of `bytes` inflated bytes of the same records, built by repeating one deflate block:
+ * each block ends with a full flush (byte-aligned, no back-references across blocks), so the blocks
+ * can follow one another; an empty final block ends the stream. One random byte per record and
+ * padding keep the ratio (~230:1) under the 250:1 bomb limit, as a careful attacker would.
+ */
+function duplicateBomb(item: { name: string }, bytes: number): RawEntry {
+  const head = Buffer.from('\uFEFF<?xml version="1.0" encoding="utf-8"?><Document>');
+  const records: string[] = [];
+  for (let n = 0; n < MiB; ) {
+    const r = `<EMMESSAGEITEMTYPEENTITY><DESCRIPTION>Bomb ${randomBytes(1).toString('hex')}</DESCRIPTION><MESSAGEITEMTYPE>VAT return</MESSAGEITEMTYPE></EMMESSAGEITEMTYPEENTITY>${' '.repeat(1500)}`;
+    records.push(r);
+    n += r.length;
+  }
+  const chunk = Buffer.from(records.join(''));
+  const tail = Buffer.from('</Document>');
+  const flush = { finishFlush: zlibConstants.Z_FULL_FLUSH };
+  const repeats = Math.floor(bytes / chunk.length);
+  const block = deflateRawSync(chunk, flush);
+  let crc = crc32(head);
+  for (let i = 0; i < repeats; i++) crc = crc32(chunk, crc);
+  crc = crc32(tail, crc);
+  const data = Buffer.concat([deflateRawSync(head, flush), ...Array<Buffer>(repeats).fill(block), deflateRawSync(tail)]);
+  return { name: item.name, method: 8, crc, size: head.length + repeats * chunk.length + tail.length, data };
 }
 
 function zeros(bytes: number, prefix = '', suffix = ''): () => Readable {
@@ -263,6 +356,31 @@ const CASES: Case[] = [
     build: async () =>
       patchBytes(await zipOf(replaced(WEB_APPS, webAppsXml(), { compress: false })), 'The HMRC web application for Microsoft', 'The HMRC web applicatioN for Microsoft'),
     message: /"Web applications\.xml" is corrupt \(CRC-32 mismatch\)/,
+    names: WEB_APPS,
+  },
+  {
+    name: 'a 4 MB package whose data file inflates to 1 GiB of duplicate records stops at the error cap',
+    build: async () => rawGood((item) => (item.name === 'Message item types.xml' ? duplicateBomb(item, 1024 * MiB) : undefined)),
+    message: /at least 101 problems: the import stopped reading/,
+    names: 'Message item types.xml',
+  },
+  {
+    name: 'an encrypted entry',
+    build: async () =>
+      // Traditional PKWARE encryption: a 12-byte header before the (here stored) data.
+      rawGood((item) =>
+        item.name === WEB_APPS
+          ? { name: item.name, method: 0, flags: 1, crc: crc32(item.data), size: item.data.length, data: Buffer.concat([randomBytes(12), item.data]) }
+          : undefined,
+      ),
+    message: /case\.zip: entry "Web applications\.xml" is encrypted/,
+    names: WEB_APPS,
+  },
+  {
+    name: 'an unsupported compression method (bzip2)',
+    build: async () =>
+      rawGood((item) => (item.name === WEB_APPS ? { name: item.name, method: 12, crc: crc32(item.data), size: item.data.length, data: item.data } : undefined)),
+    message: /case\.zip: entry "Web applications\.xml" uses compression method 12 \(bzip2\); only stored \(0\) and deflate \(8\)/,
     names: WEB_APPS,
   },
   // --- XML
