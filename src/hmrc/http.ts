@@ -1,7 +1,9 @@
 /**
  * The one HTTP client for HMRC (auth and VAT): absolute URLs from the web application record, the
  * Accept header, a timeout, bounded retries with backoff, and an audit row for every attempt with
- * secrets redacted. Non-idempotent calls are never retried unless the request provably never
+ * secrets redacted. Requests go only to the web application's base-URL origin, over https (plain
+ * http only to a loopback host), and a redirect is an error, never followed: a 307 from a token
+ * endpoint would re-send the client secret to wherever it points. Non-idempotent calls are never retried unless the request provably never
  * reached HMRC (connection refused) or HMRC refused it unprocessed (429) and the caller opts in.
  */
 import type { Context } from '../context.js';
@@ -9,15 +11,15 @@ import { HmrcError } from '../errors.js';
 import { audit } from '../store/audit.js';
 import { HMRC_ERROR_CODE, collectHeaderSecrets, collectSecretValues, redactHeaders, redactRequestBody, redactResponseBody, redactUrl, scrub } from './redact.js';
 import { appUrl, type WebApp } from '../setup/web-app.js';
+import { checkServiceUrl, originOf } from '../setup/urls.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface HmrcRequestOptions {
   app: WebApp;
   method: HttpMethod;
-  /** Path on the web application's base URL (e.g. `/oauth/token`), or `url` for an absolute URL. */
-  path?: string;
-  url?: string;
+  /** Path on the web application's base URL (e.g. `/oauth/token`); never an absolute URL. */
+  path: string;
   query?: Record<string, string | undefined>;
   headers?: Record<string, string>;
   /** application/x-www-form-urlencoded body. */
@@ -88,11 +90,13 @@ function classifyFetchError(error: unknown): NetFault {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function buildUrl(opts: Pick<HmrcRequestOptions, 'app' | 'path' | 'url' | 'query'>): string {
-  const base = opts.url ?? (opts.path !== undefined ? appUrl(opts.app, opts.path) : undefined);
-  if (!base) throw new Error('hmrcRequest needs path or url');
-  const url = new URL(base);
+export function buildUrl(opts: Pick<HmrcRequestOptions, 'app' | 'path' | 'query'>): string {
+  const verdict = checkServiceUrl(opts.app.baseUrl);
+  if (!verdict.ok) throw new HmrcError(`web application "${opts.app.name}": base URL ${verdict.problem}; nothing was sent`, undefined, 'BAD_BASE_URL');
+  const url = new URL(appUrl(opts.app, opts.path));
   for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+  // appUrl refuses anything but a path; this is the last line before a secret leaves the machine.
+  if (url.origin !== originOf(opts.app.baseUrl)) throw new HmrcError(`refusing to send to ${url.origin}: not the origin of web application "${opts.app.name}"`, undefined, 'WRONG_ORIGIN');
   return url.toString();
 }
 
@@ -138,7 +142,7 @@ export async function hmrcRequest(ctx: Context, opts: HmrcRequestOptions): Promi
     let response: Response;
     await opts.beforeSend?.();
     try {
-      response = await fetch(url, { method: opts.method, headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+      response = await fetch(url, { method: opts.method, headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
     } catch (error) {
       const fault = classifyFetchError(error);
       record({ attempt, request: requestDetail, error: fault.detail, durationMs: Date.now() - started });
@@ -175,6 +179,17 @@ export async function hmrcRequest(ctx: Context, opts: HmrcRequestOptions): Promi
     }
     const respHeaders: Record<string, string> = {};
     response.headers.forEach((v, k) => (respHeaders[k] = v));
+    if (response.status >= 300 && response.status < 400) {
+      // Never followed: HMRC's APIs do not redirect, and following one would carry the form body
+      // (client secret, code, refresh token) or the bearer token and fraud headers to another host.
+      record({ attempt, request: requestDetail, status: response.status, error: 'redirect refused (not followed)', durationMs: Date.now() - started });
+      const target = originOf(respHeaders.location ? new URL(respHeaders.location, url).toString() : '') ?? 'elsewhere';
+      throw new HmrcError(
+        `${new URL(url).host} answered HTTP ${response.status} (a redirect to ${target}); mtdvat never follows redirects, so nothing more was sent. Check the web application's base URL and paths`,
+        response.status,
+        'REDIRECT_REFUSED',
+      );
+    }
     const json = parseJson(bodyText);
     if (json !== undefined) collectSecretValues('response', json, secrets);
     record({

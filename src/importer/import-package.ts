@@ -6,7 +6,8 @@ import { MtdvatError, UsageError, type ErrorLocation } from '../errors.js';
 import { openPackage, type OpenedPackage, type PackageEntity } from '../package/reader.js';
 import { loadSchemas, secretFields, type SchemaRegistry } from '../schema/registry.js';
 import type { EntitySchema } from '../schema/types.js';
-import { displayKey, encodeKey } from '../store/records.js';
+import { displayKey, encodeKey, iterateRecordsWithJob } from '../store/records.js';
+import { checkServiceOrigin } from '../setup/urls.js';
 import { secretAddress } from '../store/secrets.js';
 import type { Vault } from '../vault/vault.js';
 import { EntityMapper } from './mapping.js';
@@ -112,6 +113,7 @@ export async function importPackage(ctx: Context, zipPath: string, options: Impo
       await importEntity(pkg, entity, schema, writer, result, options, totalRecords);
     }
     checkReferences(ctx, registry, result);
+    checkServiceOrigins(ctx, registry, result);
     if (result.errors.length) throw new ValidationFailed();
     if (options.dryRun) {
       db.exec('ROLLBACK');
@@ -385,6 +387,39 @@ function checkReferences(ctx: Context, registry: SchemaRegistry, result: ImportR
         entityResult.failed++;
       }
     }
+  }
+}
+
+/**
+ * A web service's internet address must be on its web application's origin (the application's token
+ * goes with every call): checked for every service this package wrote and every stored service of an
+ * application whose base URL this package wrote.
+ */
+function checkServiceOrigins(ctx: Context, registry: SchemaRegistry, result: ImportResult): void {
+  const ids = new Set(result.entities.map((e) => e.schemaId));
+  if (!ids.has('WebService') && !ids.has('WebApplication')) return;
+  const apps = new Map<string, { baseUrl: string; written: boolean }>();
+  for (const app of iterateRecordsWithJob(ctx.db, ctx.company, 'WebApplication')) {
+    apps.set(app.key[0] ?? '', { baseUrl: app.data.BASEURL ?? '', written: app.lastJob === result.jobId });
+  }
+  const services = registry.byId('WebService');
+  const entity = result.entities.find((e) => e.schemaId === 'WebService');
+  for (const ws of iterateRecordsWithJob(ctx.db, ctx.company, 'WebService')) {
+    if (result.errors.length > MAX_ERRORS) return;
+    const app = apps.get(ws.data.WEBAPPLICATIONNAME ?? '');
+    const written = ws.lastJob === result.jobId;
+    if (!app || (!written && !app.written)) continue;
+    const verdict = checkServiceOrigin(ws.data.INTERNETADDRESS ?? '', app.baseUrl);
+    if (verdict.ok) continue;
+    addError(result, {
+      entity: written ? entity?.entity : services.label,
+      file: written ? entity?.file : undefined,
+      record: written ? (ws.lastRecord ?? undefined) : undefined,
+      key: displayKey(ws.key),
+      field: 'INTERNETADDRESS',
+      message: `INTERNETADDRESS ${verdict.problem}${written ? '' : ` (web application "${ws.data.WEBAPPLICATIONNAME}" gets a new base URL from this package; this stored web service still points elsewhere)`}`,
+    });
+    if (written && entity) entity.failed++;
   }
 }
 

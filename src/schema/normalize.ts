@@ -34,6 +34,10 @@ function normalizeAny(field: FieldSpec, raw: string): { value: string } | { erro
       return { value };
     case 'url':
       return /^[a-z][a-z0-9+.-]*:/i.test(value) ? { value } : { error: `"${value}" is not an absolute URL` };
+    case 'urlpath': {
+      const problem = urlPathProblem(value);
+      return problem ? { error: `"${value}" ${problem}` } : { value };
+    }
     case 'noyes': {
       const lower = value.toLowerCase();
       if (YES.has(lower)) return { value: 'Yes' };
@@ -65,4 +69,18 @@ function normalizeAny(field: FieldSpec, raw: string): { value: string } | { erro
     case 'guid':
       return GUID.test(value) ? { value: `{${value.replace(/[{}]/g, '').toUpperCase()}}` } : { error: `"${value}" is not a GUID` };
   }
+}
+
+/**
+ * Why a value is not a plain path on the application's own origin, or undefined when it is one.
+ * `//host/x` is a scheme-relative URL and `http://…` an absolute one: both would take the request
+ * (with the client secret) to another host. Backslashes count as slashes in browsers' and Node's
+ * URL parser, so they are refused too.
+ */
+export function urlPathProblem(value: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(value)) return 'is an absolute URL; only a path such as /oauth/token is allowed';
+  if (!value.startsWith('/')) return 'must start with "/" (a path such as /oauth/token)';
+  if (/^[/\\][/\\]/.test(value)) return 'starts with "//", which names another host; only a path such as /oauth/token is allowed';
+  if (/[\\\s#]|[\u0000-\u001f\u007f]/.test(value)) return 'contains a backslash, a space, a control character or "#"; only a path such as /oauth/token is allowed';
+  return undefined;
 }

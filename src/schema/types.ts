@@ -1,5 +1,9 @@
 /** The shape of one `schemas/*.json` file: everything mtdvat knows about one D365 entity. */
-export type FieldType = 'string' | 'int' | 'noyes' | 'enum' | 'date' | 'guid' | 'url';
+/**
+ * `url` is an absolute URL; `urlpath` is a path on another field's URL (one leading `/`, never `//`, no
+ * scheme): a path that could name another host would send credentials there.
+ */
+export type FieldType = 'string' | 'int' | 'noyes' | 'enum' | 'date' | 'guid' | 'url' | 'urlpath';
 
 export interface FieldSpec {
   /** Entity field name, upper case as D365 exports it. */

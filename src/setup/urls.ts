@@ -32,6 +32,30 @@ export function checkServiceUrl(value: string): UrlVerdict {
   return { ok: true, host: url.hostname.toLowerCase(), loopback };
 }
 
+/**
+ * The origin (scheme, host, port) of an absolute URL, lower-cased as the URL standard serialises it;
+ * undefined when the value is not one. Credentials and tokens are bound to an origin, never a path.
+ */
+export function originOf(value: string): string | undefined {
+  try {
+    const url = new URL(value.trim());
+    return url.origin === 'null' ? undefined : url.origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A web service's internet address must be on its web application's origin: the application's token goes with it. */
+export function checkServiceOrigin(address: string, appBaseUrl: string): UrlVerdict {
+  if (!address.trim()) return { ok: true };
+  const own = originOf(address);
+  const app = originOf(appBaseUrl);
+  if (!own) return { ok: false, problem: `"${address}" is not an absolute URL` };
+  if (!app) return { ok: true }; // the application's own base URL is reported where it is checked
+  if (own !== app) return { ok: false, problem: `"${address}" is not on the origin of its web application (${app}); the application's token would go to ${own}` };
+  return { ok: true };
+}
+
 /** Redirect URL: HMRC's out-of-band URN (optionally `:auto`) or a loopback URL. */
 export function checkRedirectUrl(value: string): UrlVerdict {
   if (!value) return { ok: false, problem: 'is empty' };

@@ -77,9 +77,6 @@ export function updateWebApp(ctx: Context, name: string, changes: Record<string,
       const v = checkRedirectUrl(value);
       if (!v.ok) throw new ValidationError(`Redirect URL ${v.problem}`, { entity: s.label, key: record.data.WEBAPPLICATIONNAME, field });
     }
-    if ((field === 'AUTHORIZATIONURLPATH' || field === 'TOKENURLPATH') && !value.startsWith('/')) {
-      throw new ValidationError(`${spec.label} must start with "/"`, { entity: s.label, key: record.data.WEBAPPLICATIONNAME, field });
-    }
     if ((data[field] ?? '') !== value) changed[field] = { from: data[field] ?? '', to: value };
     data[field] = value;
   }

@@ -7,6 +7,7 @@ import type { Context } from '../context.js';
 import { AuthError, NotFoundError, ValidationError } from '../errors.js';
 import { getRecord, listRecords, type StoredRecord } from '../store/records.js';
 import { readSecret } from '../vault/secrets.js';
+import { urlPathProblem } from '../schema/normalize.js';
 
 export const WEB_APP_ENTITY = 'WebApplication';
 
@@ -116,9 +117,29 @@ export function findWebAppRecord(ctx: Context, name: string): StoredRecord {
   );
 }
 
-function joinUrl(base: string, path: string): string {
-  if (/^https?:\/\//i.test(path)) return path;
-  return base.replace(/\/+$/, '') + '/' + path.replace(/^\/+/, '');
+/**
+ * The base URL with a path appended. Only ever a path: an absolute or scheme-relative value would
+ * move the request (and the client secret) to another host, so it is refused, and the result is
+ * checked to still be on the base URL's origin.
+ */
+function joinUrl(base: string, path: string, appName: string): string {
+  const problem = urlPathProblem(path);
+  if (problem) throw new ValidationError(`web application "${appName}": the path "${path}" ${problem}`);
+  const joined = base.replace(/\/+$/, '') + path;
+  if (new URL(joined).origin !== new URL(base).origin) throw new ValidationError(`web application "${appName}": the path "${path}" leaves the origin of ${base}`);
+  return joined;
+}
+
+/** Stored paths from an older release were never checked: check them before they are used. */
+function pathField(value: string, fallback: string, label: string, appName: string): string {
+  const path = value.trim() || fallback;
+  const problem = urlPathProblem(path);
+  if (problem) {
+    throw new ValidationError(
+      `web application "${appName}": the ${label} "${path}" ${problem}: run \`mtdvat web-apps set "${appName}" --${label === 'token URL path' ? 'token-path' : 'authorization-path'} ${fallback}\``,
+    );
+  }
+  return path;
 }
 
 export function loadWebApp(ctx: Context, name: string): WebApp {
@@ -131,8 +152,8 @@ export function loadWebApp(ctx: Context, name: string): WebApp {
   return {
     name: appName,
     baseUrl: baseUrl.replace(/\/+$/, ''),
-    authorizationPath: f.authorizationPath.trim() || '/oauth/authorize',
-    tokenPath: f.tokenPath.trim() || '/oauth/token',
+    authorizationPath: pathField(f.authorizationPath, '/oauth/authorize', 'authorization URL path', appName),
+    tokenPath: pathField(f.tokenPath, '/oauth/token', 'token URL path', appName),
     redirectUrl: f.redirectUrl.trim() || OOB_REDIRECT,
     accept: f.accept.trim() || DEFAULT_ACCEPT,
     contentType: f.contentType.trim() || DEFAULT_CONTENT_TYPE,
@@ -140,9 +161,9 @@ export function loadWebApp(ctx: Context, name: string): WebApp {
   };
 }
 
-/** Absolute URL of a path (or URL) on the web application's host. */
-export function appUrl(app: WebApp, pathOrUrl: string): string {
-  return joinUrl(app.baseUrl, pathOrUrl);
+/** Absolute URL of a path on the web application's origin (never another host). */
+export function appUrl(app: WebApp, path: string): string {
+  return joinUrl(app.baseUrl, path, app.name);
 }
 
 export function listWebAppNames(ctx: Context): string[] {

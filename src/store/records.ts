@@ -45,3 +45,19 @@ export function updateRecordData(db: Db, company: string, entity: string, key: s
   );
 }
 
+
+/** A record with the import job and file record number that last wrote it. */
+export interface JobRecord extends StoredRecord {
+  lastJob: number | null;
+  lastRecord: number | null;
+}
+
+/** Every record of an entity, lazily, with who last wrote it (for checks across entities after an import). */
+export function* iterateRecordsWithJob(db: Db, company: string, entity: string): Generator<JobRecord> {
+  const rows = db
+    .prepare('SELECT natural_key, data, last_job, last_record FROM records WHERE company = ? AND entity = ? ORDER BY natural_key')
+    .iterate(company, entity) as Iterable<{ natural_key: string; data: string; last_job: number | null; last_record: number | null }>;
+  for (const r of rows) {
+    yield { key: JSON.parse(r.natural_key) as string[], data: JSON.parse(r.data) as Record<string, string>, lastJob: r.last_job, lastRecord: r.last_record };
+  }
+}

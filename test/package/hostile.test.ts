@@ -238,10 +238,20 @@ async function csvPackage(text: string): Promise<Buffer> {
 const webService = (overrides: Record<string, string>) => ({
   WEBSERVICE: 'Hostile service',
   DESCRIPTION: 'x',
-  INTERNETADDRESS: 'https://test-api.service.hmrc.gov.uk',
+  INTERNETADDRESS: 'https://api.service.hmrc.gov.uk',
   WEBAPPLICATIONNAME: 'Dynamics 365 Finance',
   REQUESTMETHOD: 'GET',
   SUCCESSFULRESPONSECODE: '200',
+  ...overrides,
+});
+
+const webApp = (overrides: Record<string, string>) => ({
+  WEBAPPLICATIONNAME: 'Hostile app',
+  DESCRIPTION: 'x',
+  BASEURL: 'https://test-api.service.hmrc.gov.uk',
+  AUTHORIZATIONURLPATH: '/oauth/authorize',
+  TOKENURLPATH: '/oauth/token',
+  REDIRECTURL: 'urn:ietf:wg:oauth:2.0:oob',
   ...overrides,
 });
 
@@ -507,6 +517,26 @@ const CASES: Case[] = [
     build: () =>
       writtenPackage([{ schema: registry.byId('WebService'), format: 'xml-element', records: [webService({ WEBAPPLICATIONNAME: 'No such application' })] }]),
     message: /No such application.*does not exist.*key "Hostile service", field WEBAPPLICATIONNAME/,
+    names: 'Web service settings.xml',
+  },
+  // --- credentials that would leave the application's origin (issue 10)
+  {
+    name: 'token path that is an absolute URL on another host',
+    build: () => writtenPackage([{ schema: registry.byId('WebApplication'), format: 'xml-element', records: [webApp({ TOKENURLPATH: 'http://other.host/steal' })] }]),
+    message: /TOKENURLPATH "http:\/\/other\.host\/steal" is an absolute URL.*record 1.*key "Hostile app", field TOKENURLPATH/,
+    names: 'Web applications.xml',
+  },
+  {
+    name: 'authorization path that is scheme-relative (//host)',
+    build: () => writtenPackage([{ schema: registry.byId('WebApplication'), format: 'xml-element', records: [webApp({ AUTHORIZATIONURLPATH: '//other.host/x' })] }]),
+    message: /AUTHORIZATIONURLPATH "\/\/other\.host\/x" starts with "\/\/".*record 1.*field AUTHORIZATIONURLPATH/,
+    names: 'Web applications.xml',
+  },
+  {
+    name: 'web service whose address is not on its web application\'s origin',
+    build: () =>
+      writtenPackage([{ schema: registry.byId('WebService'), format: 'xml-element', records: [webService({ INTERNETADDRESS: 'https://other.host' })] }]),
+    message: /INTERNETADDRESS "https:\/\/other\.host" is not on the origin of its web application \(https:\/\/api\.service\.hmrc\.gov\.uk\).*record 1.*key "Hostile service", field INTERNETADDRESS/,
     names: 'Web service settings.xml',
   },
   {

@@ -77,26 +77,27 @@ const cases: Case[] = [
   {
     name: 'web service attached to the wrong application',
     seed: { mutate: (s) => (rec(s, 'WebService', 'WEBSERVICE', 'HMRC GET').WEBAPPLICATIONNAME = 'Sandbox HMRC') },
-    fails: ['web-service.hmrc-get.web-application'],
-    warns: ['web-service.hmrc-get.internet-address'],
+    fails: ['web-service.hmrc-get.internet-address', 'web-service.hmrc-get.web-application'],
+    warns: [],
   },
   {
     name: 'http URL',
     seed: { mutate: (s) => (rec(s, 'WebApplication', 'WEBAPPLICATIONNAME', 'Sandbox HMRC').BASEURL = 'http://test-api.service.hmrc.gov.uk') },
-    fails: ['web-app.sandbox-hmrc.base-url'],
+    // The web services stay on https: no longer the application's origin either.
+    fails: ['web-app.sandbox-hmrc.base-url', 'web-service.hmrc-sandbox-get.internet-address', 'web-service.hmrc-sandbox-post.internet-address'],
     warns: [],
   },
   {
     name: 'production app on the sandbox host',
     seed: { mutate: (s) => (rec(s, 'WebApplication', 'WEBAPPLICATIONNAME', 'Dynamics 365 Finance').BASEURL = 'https://test-api.service.hmrc.gov.uk') },
-    fails: ['web-app.dynamics-365-finance.base-url'],
-    warns: ['web-service.hmrc-get.internet-address', 'web-service.hmrc-post.internet-address'],
+    fails: ['web-app.dynamics-365-finance.base-url', 'web-service.hmrc-get.internet-address', 'web-service.hmrc-post.internet-address'],
+    warns: [],
   },
   {
     name: 'production app on a loopback emulator',
     seed: { mutate: (s) => (rec(s, 'WebApplication', 'WEBAPPLICATIONNAME', 'Dynamics 365 Finance').BASEURL = 'http://127.0.0.1:9797') },
-    fails: ['web-app.dynamics-365-finance.base-url'],
-    warns: ['web-service.hmrc-get.internet-address', 'web-service.hmrc-post.internet-address'],
+    fails: ['web-app.dynamics-365-finance.base-url', 'web-service.hmrc-get.internet-address', 'web-service.hmrc-post.internet-address'],
+    warns: [],
   },
   {
     name: 'sandbox app on a loopback emulator is fine',
@@ -122,6 +123,17 @@ const cases: Case[] = [
     fails: ['web-app.sandbox-hmrc.redirect-url'],
   },
   { name: 'loopback redirect URL is fine', seed: { mutate: (s) => (rec(s, 'WebApplication', 'WEBAPPLICATIONNAME', 'Sandbox HMRC').REDIRECTURL = 'http://localhost:8085/callback') }, fails: [], warns: [] },
+  {
+    name: 'token path on another host (stored by an older release)',
+    seed: { mutate: (s) => (rec(s, 'WebApplication', 'WEBAPPLICATIONNAME', 'Sandbox HMRC').TOKENURLPATH = 'http://other.host/steal') },
+    fails: ['web-app.sandbox-hmrc.token-url-path'],
+    detail: /"http:\/\/other\.host\/steal" is an absolute URL/,
+  },
+  {
+    name: 'authorization path on another host, for an application not named like the predefined two',
+    seed: { mutate: (s) => s.WebApplication.push({ ...rec(s, 'WebApplication', 'WEBAPPLICATIONNAME', 'Sandbox HMRC'), WEBAPPLICATIONNAME: 'My app', AUTHORIZATIONURLPATH: '//other.host/x' }) },
+    fails: ['credentials.my-app.client-id', 'credentials.my-app.client-secret', 'web-app.my-app.authorization-url-path'],
+  },
   { name: 'wrong Accept', seed: { mutate: (s) => (rec(s, 'WebApplication', 'WEBAPPLICATIONNAME', 'Sandbox HMRC').ACCEPT = 'application/json') }, fails: ['web-app.sandbox-hmrc.accept'] },
   { name: 'empty secret', seed: { credentials: { sandboxSecret: null } }, fails: ['credentials.sandbox-hmrc.client-secret'] },
   { name: 'empty client ID', seed: { credentials: { prodClientId: null } }, fails: ['credentials.dynamics-365-finance.client-id'] },
@@ -254,7 +266,7 @@ describe('verifySetup', () => {
     expect(checkIds).toContain('web-service.hmrc-sandbox-post.success-code');
     expect(checkIds.filter((i) => /dynamics-365-finance|uk-mtd-vat-returns|hmrc-get|hmrc-post|request-vat-payments/.test(i))).toEqual([]);
     const prod = await verifySetup(s.ctx, { processing: 'UK MTD VAT returns' });
-    expect(ids(prod, 'fail')).toEqual(['web-app.dynamics-365-finance.base-url']);
+    expect(ids(prod, 'fail')).toEqual(['web-app.dynamics-365-finance.base-url', 'web-service.hmrc-get.internet-address', 'web-service.hmrc-post.internet-address']);
     await expect(verifySetup(s.ctx, { processing: 'Nope' })).rejects.toBeInstanceOf(NotFoundError);
   });
 

@@ -1,6 +1,7 @@
 import { shellQuote } from '../../lib/shell-quote.js';
 import { WEB_APPS, type ExpectedWebApp } from '../mtd-expectations.js';
 import { checkRedirectUrl, checkServiceUrl } from '../../setup/urls.js';
+import { urlPathProblem } from '../../schema/normalize.js';
 import { REIMPORT_FIX, fail, inScope, pass, recordsOf, slug, warn, type Check, type VerifyInput } from './types.js';
 
 const LABELS: Record<string, string> = {
@@ -50,9 +51,18 @@ export function webAppChecks(input: VerifyInput): Check[] {
             `${setFix(name, '--redirect-url', 'urn:ietf:wg:oauth:2.0:oob')} (and register the same URI on the HMRC Developer Hub)`,
           ),
     );
+    // Every application, predefined or not: a path that is not a path sends the secret elsewhere.
+    for (const [field, fallback] of [['AUTHORIZATIONURLPATH', '/oauth/authorize'], ['TOKENURLPATH', '/oauth/token']] as const) {
+      const have = record.data[field] ?? '';
+      const problem = have ? urlPathProblem(have) : undefined;
+      if (problem) {
+        checks.push(fail(`${id}.${slug(LABELS[field])}`, `${LABELS[field]} of "${name}"`, `"${have}" ${problem}; requests with the client secret would go to another host.`, setFix(name, OPTION[field], fallback)));
+      }
+    }
     if (!expected) continue;
     for (const [field, want] of Object.entries(expected.fields)) {
       const have = record.data[field] ?? '';
+      if ((field === 'AUTHORIZATIONURLPATH' || field === 'TOKENURLPATH') && have && urlPathProblem(have)) continue; // failed above
       const fid = `${id}.${slug(LABELS[field] ?? field)}`;
       const title = `${LABELS[field] ?? field} of "${name}"`;
       checks.push(

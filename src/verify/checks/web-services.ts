@@ -1,6 +1,6 @@
 import { WEB_SERVICES } from '../mtd-expectations.js';
-import { checkServiceUrl } from '../../setup/urls.js';
-import { REIMPORT_FIX, fail, inScope, pass, recordsOf, slug, warn, type Check, type VerifyInput } from './types.js';
+import { checkServiceOrigin, checkServiceUrl } from '../../setup/urls.js';
+import { REIMPORT_FIX, fail, inScope, pass, recordsOf, slug, type Check, type VerifyInput } from './types.js';
 
 const FIELD_TITLES: Record<string, string> = {
   REQUESTACCEPT: 'Accept',
@@ -76,22 +76,14 @@ export function webServiceChecks(input: VerifyInput): Check[] {
       if (!v.ok) {
         checks.push(fail(`${id}.internet-address`, addrTitle, `The internet address ${v.problem}.`, `Set the internet address of "${name}" to the base URL of "${appName}" (${base || 'https://…'}).`));
       } else {
-        const baseHost = base ? safeHost(base) : undefined;
+        const origin = checkServiceOrigin(address, base);
         checks.push(
-          baseHost && baseHost !== v.host
-            ? warn(`${id}.internet-address`, addrTitle, `"${address}" is not on the same host as the base URL of "${appName}" (${base}).`, `Set the internet address of "${name}" to "${base}" (D365: "Copy base URL").`)
-            : pass(`${id}.internet-address`, addrTitle, `"${address}".`),
+          origin.ok
+            ? pass(`${id}.internet-address`, addrTitle, `"${address}".`)
+            : fail(`${id}.internet-address`, addrTitle, `The internet address ${origin.problem}.`, `Set the internet address of "${name}" to "${base}" (D365: "Copy base URL") in the package and re-import it.`),
         );
       }
     }
   }
   return checks;
-}
-
-function safeHost(url: string): string | undefined {
-  try {
-    return new URL(url).hostname.toLowerCase();
-  } catch {
-    return undefined;
-  }
 }
