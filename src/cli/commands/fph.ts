@@ -16,8 +16,9 @@ const validate: CommandModule<GlobalArgs, ValidateArgs> = {
       .option('yes', { type: 'boolean', default: false, describe: 'Give fraud-header consent without asking' }) as unknown as Argv<ValidateArgs>,
   handler: async (argv) => {
     const { withContext } = await import('../global.js');
-    const { print, printJson, info, table } = await import('../output.js');
+    const { print, printJson, infoFitted, table } = await import('../output.js');
     const { confirm } = await import('../prompt.js');
+    const info = (text: string) => infoFitted(text, 4);
     const { validateFraudHeadersAtHmrc } = await import('../../vat/sandbox-apis.js');
     const { ExitError } = await import('../../errors.js');
     const code = await withContext(argv, async (ctx) => {

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { ExitError } from '../../errors.js';
 import { withContext, type GlobalArgs } from '../global.js';
-import { colors, print, printJson, table, info } from '../output.js';
+import { colors, print, printJson, table, infoFitted } from '../output.js';
 import { escapeControls } from '../../lib/terminal-text.js';
 import type { ImportResult } from '../../importer/import-package.js';
 
@@ -74,12 +74,12 @@ function printResult(result: ImportResult): void {
   print(table(['Entity', 'File', 'Format', 'Read', 'Created', 'Updated', 'Unchanged', 'Failed'], rows, {
     align: ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right'],
   }));
-  for (const warning of result.warnings) info(c.yellow(`warning: ${warning}`));
+  for (const warning of result.warnings) infoFitted(c.yellow(`warning: ${warning}`), 2);
   for (const error of result.errors) {
     const where = [error.entity && `entity "${error.entity}"`, error.file && `file "${error.file}"`, error.record && `record ${error.record}`, error.key && `key "${error.key}"`, error.field && `field ${error.field}`]
       .filter(Boolean)
       .join(', ');
-    info(c.red(`error: ${error.message}${where ? ` (${where})` : ''}`));
+    infoFitted(c.red(`error: ${error.message}${where ? ` (${where})` : ''}`), 2);
   }
   const verb = result.dryRun ? 'Dry run' : 'Import';
   if (result.status === 'Succeeded') {

@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { resolve } from 'node:path';
 import { ExitError } from '../../errors.js';
 import type { GlobalArgs } from '../global.js';
-import { colors, print, printJson, table } from '../output.js';
+import { colors, print, printFitted, printJson, table } from '../output.js';
 
 interface InspectArgs extends GlobalArgs {
   file: string;
@@ -23,11 +23,11 @@ export const inspectPackageCommand: CommandModule<GlobalArgs, InspectArgs> = {
     } else {
       const c = colors();
       const h = result.header;
-      print(c.bold(`Package ${h.package}`));
-      print(`Definition group: ${h.definitionGroupName}`);
-      if (h.description) print(`Description:      ${h.description}`);
-      print(`Package type:     ${h.packageType ?? '(no PackageHeader.xml)'}${h.packageVersion ? `, version ${h.packageVersion}` : ''}`);
-      for (const w of h.warnings) print(c.yellow(`warning: ${w}`));
+      printFitted(c.bold(`Package ${h.package}`), 2);
+      printFitted(`Definition group: ${h.definitionGroupName}`, 18);
+      if (h.description) printFitted(`Description:      ${h.description}`, 18);
+      printFitted(`Package type:     ${h.packageType ?? '(no PackageHeader.xml)'}${h.packageVersion ? `, version ${h.packageVersion}` : ''}`, 18);
+      for (const w of h.warnings) printFitted(c.yellow(`warning: ${w}`), 9);
       print('');
       print(
         table(
@@ -38,15 +38,15 @@ export const inspectPackageCommand: CommandModule<GlobalArgs, InspectArgs> = {
       );
       for (const e of result.entities) {
         print('');
-        print(c.bold(`${e.entity}`) + ` (${e.file}, ${e.format}${e.schemaId ? `, schema ${e.schemaId}` : ', no schema'})`);
-        print(`  Columns (${e.columns.length}): ${e.mappedColumns.join(', ') || '—'}`);
-        if (e.unmappedColumns.length) print(`  Unmapped columns: ${e.unmappedColumns.join(', ')}`);
-        for (const w of e.warnings) print(c.yellow(`  warning: ${w}`));
+        printFitted(c.bold(`${e.entity}`) + ` (${e.file}, ${e.format}${e.schemaId ? `, schema ${e.schemaId}` : ', no schema'})`, 2);
+        printFitted(`  Columns (${e.columns.length}): ${e.mappedColumns.join(', ') || '—'}`, 4);
+        if (e.unmappedColumns.length) printFitted(`  Unmapped columns: ${e.unmappedColumns.join(', ')}`, 4);
+        for (const w of e.warnings) printFitted(c.yellow(`  warning: ${w}`), 4);
         for (const p of e.problems.slice(0, SHOWN_PROBLEMS)) {
           const where = [p.record !== undefined ? `record ${p.record}` : '', p.key ? `key "${p.key}"` : ''].filter(Boolean).join(', ');
-          print(c.red(`  problem${where ? ` (${where})` : ''}: ${p.message}`));
+          printFitted(c.red(`  problem${where ? ` (${where})` : ''}: ${p.message}`), 4);
         }
-        if (e.problemCount > SHOWN_PROBLEMS) print(c.red(`  … and ${e.problemCount - SHOWN_PROBLEMS} more problems (see --json)`));
+        if (e.problemCount > SHOWN_PROBLEMS) printFitted(c.red(`  … and ${e.problemCount - SHOWN_PROBLEMS} more problems (see --json)`));
       }
       print('');
       const problems = result.entities.reduce((n, e) => n + e.problemCount, 0);

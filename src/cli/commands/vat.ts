@@ -42,8 +42,9 @@ function targetOptions<T>(y: Argv<T>): Argv<T> {
 }
 
 async function target(ctx: Context, argv: TargetArgs): Promise<VatTarget> {
-  const { info } = await import('../output.js');
+  const { infoFitted } = await import('../output.js');
   const { confirm } = await import('../prompt.js');
+  const info = (text: string) => infoFitted(text, 4);
   return {
     ctx,
     appName: argv.app,
@@ -115,7 +116,7 @@ const submit: CommandModule<GlobalArgs, SubmitArgs> = {
       .option('file', { type: 'string', demandOption: true, describe: 'RETURN.json (HMRC\'s body) or RETURN.xlsx (sheet "VAT return": A = field, B = value)' }) as unknown as Argv<SubmitArgs>,
   handler: async (argv) => {
     const { withContext } = await import('../global.js');
-    const { print, printJson, info, table } = await import('../output.js');
+    const { print, printFitted, printJson, info, table, fitLines, terminalWidth } = await import('../output.js');
     const { confirm } = await import('../prompt.js');
     const { submitReturn, describeReceipt } = await import('../../vat/vat.js');
     const { readReturnFile } = await import('../../vat/return-file.js');
@@ -132,8 +133,8 @@ const submit: CommandModule<GlobalArgs, SubmitArgs> = {
         confirm: async () => {
           const w = process.stderr;
           w.write(`\nVAT return to submit: VRN ${t.vrn}, period ${ret.periodKey}, company ${ctx.company}\n`);
-          w.write(table(['Box', 'Description', 'Amount'], boxRows(ret).map((r) => [r.box, r.description, r.amount]), { align: ['right', 'left', 'right'] }) + '\n');
-          w.write(`\n${LEGAL_DECLARATION}\n\n`);
+          w.write(table(['Box', 'Description', 'Amount'], boxRows(ret).map((r) => [r.box, r.description, r.amount]), { align: ['right', 'left', 'right'], stream: process.stderr }) + '\n');
+          w.write(`\n${fitLines(LEGAL_DECLARATION, terminalWidth(w))}\n\n`);
           if (argv.yes) {
             info('Declaration confirmed with --yes.');
             return true;
@@ -146,7 +147,7 @@ const submit: CommandModule<GlobalArgs, SubmitArgs> = {
       }
       if (result.outcome === 'filed-after-error') print(`Filed: ${result.note}.`);
       else print(`Filed: VAT return ${ret.periodKey} for VRN ${t.vrn} was accepted by HMRC.`);
-      print(`Receipt: ${describeReceipt(result.receipt)}`);
+      printFitted(`Receipt: ${describeReceipt(result.receipt)}`, 2);
     });
   },
 };

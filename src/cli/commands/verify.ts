@@ -3,7 +3,7 @@ import { writeFileAtomicSync } from '../../lib/atomic-file.js';
 import { resolve } from 'node:path';
 import { ExitError, UsageError } from '../../errors.js';
 import { withContext, type GlobalArgs } from '../global.js';
-import { colors, info, print, printJson } from '../output.js';
+import { colors, fitLines, info, print, printJson, terminalWidth } from '../output.js';
 
 interface VerifyArgs extends GlobalArgs {
   processing?: string;
@@ -42,7 +42,9 @@ export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
     if (argv.json) {
       printJson({ ok: result.ok, company: result.company, checks: result.checks.map((c) => ({ id: c.id, title: c.title, status: c.status, detail: c.detail, fix: c.fix ?? null })) });
     } else if (argv.format === 'text' && !argv.output) {
-      print(renderVerifyText(result, colors(), { verbose: argv.verbose }));
+      // A check's title line continues under its title (after "  PASS  "), its detail under itself.
+      const text = renderVerifyText(result, colors(), { verbose: argv.verbose });
+      print(fitLines(text, terminalWidth(), (line) => (/^ {2}\S/.test(line) ? 8 : line.length - line.trimStart().length)));
     } else {
       const fails = result.checks.filter((c) => c.status === 'fail').length;
       info(result.ok ? 'Setup verified: no check failed.' : `${fails} check${fails === 1 ? '' : 's'} failed.`);
