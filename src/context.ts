@@ -8,6 +8,8 @@ export interface ContextOptions extends HomeOptions {
   env?: NodeJS.ProcessEnv;
   /** Asked when the key file is passphrase-protected and MTDVAT_PASSPHRASE is unset. */
   askPassphrase?: () => Promise<string>;
+  /** Told when this run creates the data key file (first use of a home). */
+  onKeyCreated?: (keyFile: string) => void;
 }
 
 /** Everything a command needs: where state lives, the open store, the company, and the vault on demand. */

@@ -29,7 +29,7 @@ export function openContext(options: ContextOptions = {}): Context {
       if (!vault) {
         // Lazy: commands that never touch a secret never load libsodium.
         vault = import('./vault/key-store.js').then(({ openVault }) =>
-          openVault({ keyFile: paths.keyFile, env, create: opts.create ?? false, askPassphrase: options.askPassphrase, db }),
+          openVault({ keyFile: paths.keyFile, env, create: opts.create ?? false, askPassphrase: options.askPassphrase, db, onKeyCreated: options.onKeyCreated }),
         );
         // A failed open (no key yet, wrong passphrase) must not stick: a later call may create the key.
         vault.catch(() => (vault = undefined));

@@ -1,5 +1,6 @@
 import type { Options } from 'yargs';
 import type { Context } from '../context.js';
+import { dirname, join, resolve } from 'node:path';
 import { askHidden } from './prompt.js';
 import { info } from './output.js';
 
@@ -29,9 +30,20 @@ export async function contextFrom(argv: GlobalArgs): Promise<Context> {
     db: argv.db,
     company: argv.company,
     askPassphrase: process.stdin.isTTY ? () => askHidden('Passphrase for the mtdvat key: ') : undefined,
+    onKeyCreated: (keyFile) => process.stderr.write(keyCreatedNotice(keyFile, argv.db)),
   });
   for (const warning of ctx.warnings ?? []) info(`warning: ${warning}`);
   return ctx;
+}
+
+/** What the first run that makes the data key tells the user (stderr): where it is and why it must be kept. */
+export function keyCreatedNotice(keyFile: string, db: string | undefined): string {
+  const store = db ? resolve(db) : join(dirname(keyFile), 'mtdvat.db');
+  return (
+    `mtdvat: created the data key ${keyFile} (mode 0600). It encrypts the stored client secrets and tokens:\n` +
+    `  back it up together with the store (${store}); a copy of the store without this key cannot be decrypted.\n` +
+    `  \`mtdvat keys protect\` puts a passphrase on the key file, so the backup of the key alone does not open the store.\n`
+  );
 }
 
 /** Runs `fn` with an open context and always closes it. */

@@ -6,6 +6,7 @@ import { mtdvatVersion } from '../version.js';
 import { ExitError, MtdvatError, UsageError, describeLocation } from '../errors.js';
 import { info, jsonText } from './output.js';
 import { translateSqliteError } from '../store/sqlite-errors.js';
+import { closest } from './suggest.js';
 
 /** Whether yargs will print help: only when asked for. */
 function wantsHelp(args: string[]): boolean {
@@ -14,6 +15,8 @@ function wantsHelp(args: string[]): boolean {
 
 /** The one place that turns outcomes into exit codes: 0 ok, 1 failed, 2 usage. */
 export async function main(args: string[]): Promise<number> {
+  // Bare `mtdvat` is a request for help, not a usage error.
+  if (args.length === 0) args = ['--help'];
   const wantsJson = args.includes('--json');
   const cli = yargs(args)
     .scriptName('mtdvat')
@@ -28,9 +31,15 @@ export async function main(args: string[]): Promise<number> {
     .version(mtdvatVersion()) // given, or yargs searches the folders above for package.json on every run
     // yargs renders the help text on every command run (to cache it); only wrap it when it is shown.
     .wrap(wantsHelp(args) ? Math.min(110, process.stdout.columns || 100) : null)
-    .fail((message, error) => {
+    .fail((message, error, usage) => {
       if (error) throw error;
-      throw new UsageError(message);
+      // A command group named without its subcommand (`mtdvat auth`): that group's help, on stderr.
+      if (/^Name an? .*command|^Not enough non-option arguments: got 0/.test(message) && !wantsJson) {
+        cli.wrap(Math.min(110, process.stderr.columns || 100));
+        (usage as unknown as { showHelp(out: (text: string) => void): void }).showHelp((text) => process.stderr.write(`${text}\n\n`));
+      }
+      const known = Object.keys((cli as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key);
+      throw new UsageError(withOptionSuggestions(message, args, known));
     });
   try {
     await cli.parseAsync();
@@ -56,6 +65,36 @@ export async function main(args: string[]): Promise<number> {
     return 1;
   }
 }
+
+/**
+ * Usage messages that help with typos: yargs' "Unknown arguments: dry-rn, dryRn" becomes each mistyped
+ * option once (not its camelCase twin) with the closest option of the command, and a mistyped option
+ * that made a required one go missing ("Missing required argument: app" after `--ap`) is pointed out.
+ */
+function withOptionSuggestions(message: string, args: string[], knownKeys: string[]): string {
+  const known = new Set(knownKeys);
+  const options = knownKeys.filter((k) => k !== '$0' && k !== '_' && !/[A-Z]/.test(k));
+  const typed = args
+    .filter((a) => /^--?[^-]/.test(a))
+    .map((a) => a.replace(/^--?/, '').split('=')[0])
+    .filter((name) => !known.has(name) && !known.has(name.replace(/^no-/, '')));
+  const describe = (name: string) => {
+    const flag = name.length === 1 ? `-${name}` : `--${name}`;
+    const near = closest(name, options);
+    return `unknown option ${flag}${near ? ` (did you mean --${near}?)` : ''}`;
+  };
+  const unknown = /^Unknown arguments?: (.*)$/.exec(message);
+  if (unknown) {
+    const given = unknown[1].split(', ');
+    return given
+      .filter((name) => !given.some((other) => other !== name && other.includes('-') && camel(other) === name))
+      .map((name) => (typed.includes(name) ? describe(name) : `unexpected argument "${name}"`))
+      .join('; ');
+  }
+  return typed.length ? `${message}; ${typed.map(describe).join('; ')}` : message;
+}
+
+const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 process.umask(0o077); // every file we create (db, WAL, key, reports) is private to the user
 // `mtdvat … | head` closes the pipe early: that is not an error.

@@ -233,7 +233,11 @@ function resolveTruncation(registry: SchemaRegistry, pkg: OpenedPackage, options
       continue;
     }
     const raw = pkg.entities.find((e) => e.entityName.toLowerCase() === name.toLowerCase());
-    if (!raw) throw new UsageError(`--truncate "${name}": no such entity (not a known entity and not in the package)`);
+    if (!raw) {
+      // Say what would have worked: the entity labels mtdvat knows and any other entity of this package.
+      const valid = [...new Set([...registry.all.map((s) => s.label), ...pkg.entities.map((e) => e.entityName)])].sort();
+      throw new UsageError(`--truncate "${name}": no such entity (not a known entity and not in the package); valid names: ${valid.map((v) => `"${v}"`).join(', ')}`);
+    }
     names.add(`raw:${raw.entityName}`);
   }
   return [...names];

@@ -43,6 +43,8 @@ export interface KeyOptions {
    * holds values encrypted with a lost one.
    */
   db?: Db;
+  /** Told once, right after a new key file was written (the user must learn to back it up). */
+  onKeyCreated?: (keyFile: string) => void;
 }
 
 /** The data key as loaded, with what is needed to write it back (rotation, protect, unprotect). */
@@ -119,6 +121,7 @@ export async function loadKey(options: KeyOptions): Promise<LoadedKey> {
     const key = sodium.crypto_aead_xchacha20poly1305_ietf_keygen();
     const file = plainKeyFile(sodium, key);
     writeKeyFile(options.keyFile, file, true);
+    options.onKeyCreated?.(options.keyFile);
     return { key, keyId: file.keyId, source: 'file', location: options.keyFile, file };
   }
   const file = readKeyFile(options.keyFile);
