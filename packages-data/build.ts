@@ -151,6 +151,8 @@ export async function buildPackages(
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const { files, demoCredentials } = await buildPackages();
   for (const file of Object.values(files)) process.stdout.write(`wrote ${file}\n`);
+  const { writeReturnExamples } = await import('./examples.js');
+  process.stdout.write(`wrote ${await writeReturnExamples(join(projectRoot(), 'packages-data', 'examples'))}\n`);
   process.stderr.write(
     demoCredentials
       ? `"${PRODUCTION_APP}" carries DEMO client credentials (set MTDVAT_PROD_CLIENT_ID and MTDVAT_PROD_CLIENT_SECRET for real ones).\n`

@@ -119,6 +119,11 @@ function toDecimal(raw: RawField): Decimal | undefined {
 export interface BuildOptions {
   /** `finalised` must be true (submit). A VAT 100 draft report may pass false. Default true. */
   requireFinalised?: boolean;
+  /**
+   * The period key given apart from the file (`--period-key`): it fills a file without one, so one
+   * RETURN file can serve any period. Whether the two agree when both are given is the caller's check.
+   */
+  periodKey?: string;
 }
 
 /**
@@ -145,8 +150,9 @@ export function checkReturn(
   const add = (p: ReturnProblem) => problems.push(p);
 
   // periodKey
-  const pk = raw.periodKey;
-  if (pk === undefined || pk === null || pk === '') add({ field: 'periodKey', rule: 'required', message: 'periodKey is missing' });
+  const inFile = raw.periodKey;
+  const pk = (inFile === undefined || inFile === null || inFile === '') && options.periodKey !== undefined ? options.periodKey : inFile;
+  if (pk === undefined || pk === null || pk === '') add({ field: 'periodKey', rule: 'required', message: 'periodKey is missing: put it in the file or give --period-key (from `mtdvat vat obligations`)' });
   else if (typeof pk !== 'string')
     add({ field: 'periodKey', rule: 'string', message: 'periodKey must be text (e.g. "18A1" or "#001")' });
   else if (!PERIOD_KEY_PATTERN.test(pk))

@@ -24,7 +24,8 @@ interface ObligationsArgs extends TargetArgs {
 interface ReturnArgs extends TargetArgs {
   'period-key': string;
 }
-interface SubmitArgs extends ReturnArgs {
+interface SubmitArgs extends Omit<ReturnArgs, 'period-key'> {
+  'period-key'?: string;
   file: string;
 }
 interface RangeArgs extends TargetArgs {
@@ -112,7 +113,7 @@ const submit: CommandModule<GlobalArgs, SubmitArgs> = {
   describe: 'Submit a VAT return from RETURN.json or RETURN.xlsx (asks for the legal declaration)',
   builder: (y) =>
     targetOptions(y)
-      .option('period-key', { type: 'string', demandOption: true, describe: 'Period key from `mtdvat vat obligations`' })
+      .option('period-key', { type: 'string', describe: 'Period key from `mtdvat vat obligations` (needed when the file has no periodKey; must match it when it has one)' })
       .option('file', { type: 'string', demandOption: true, describe: 'RETURN.json (HMRC\'s body) or RETURN.xlsx (sheet "VAT return": A = field, B = value)' }) as unknown as Argv<SubmitArgs>,
   handler: async (argv) => {
     const { withContext } = await import('../global.js');
@@ -122,9 +123,9 @@ const submit: CommandModule<GlobalArgs, SubmitArgs> = {
     const { readReturnFile } = await import('../../vat/return-file.js');
     const { boxRows, LEGAL_DECLARATION } = await import('../../vat/nine-box.js');
     const { UsageError } = await import('../../errors.js');
-    const periodKey = String(argv['period-key']);
-    const ret = await readReturnFile(argv.file);
-    if (ret.periodKey !== periodKey) {
+    const periodKey = argv['period-key'] === undefined ? undefined : String(argv['period-key']);
+    const ret = await readReturnFile(argv.file, { periodKey });
+    if (periodKey !== undefined && ret.periodKey !== periodKey) {
       throw new UsageError(`--period-key ${periodKey} does not match periodKey "${ret.periodKey}" in ${argv.file}`);
     }
     await withContext(argv, async (ctx) => {

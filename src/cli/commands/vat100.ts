@@ -5,6 +5,7 @@ import type { GlobalArgs } from '../global.js';
 interface Vat100Args extends GlobalArgs {
   file: string;
   output: string;
+  'period-key'?: string;
   vrn?: string;
   'period-start'?: string;
   'period-end'?: string;
@@ -19,6 +20,7 @@ export const vat100Command: CommandModule<GlobalArgs, Vat100Args> = {
     y
       .option('file', { type: 'string', demandOption: true, describe: 'RETURN.json or RETURN.xlsx' })
       .option('output', { type: 'string', demandOption: true, describe: 'VAT100.xlsx or VAT100.json' })
+      .option('period-key', { type: 'string', describe: 'Period key, when the file has none (must match the file\'s when it has one)' })
       .option('vrn', { type: 'string', describe: 'VAT registration number shown on the report (adds the filing receipt if one is stored)' })
       .option('period-start', { type: 'string', describe: 'Period start date (YYYY-MM-DD, from the obligation)' })
       .option('period-end', { type: 'string', describe: 'Period end date (YYYY-MM-DD)' })
@@ -37,7 +39,11 @@ export const vat100Command: CommandModule<GlobalArgs, Vat100Args> = {
       if (v !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v)) throw new UsageError(`--${k} must be a date YYYY-MM-DD, got "${v}"`);
     }
     // A draft (finalised false) may still be printed; submit is where finalised must be true.
-    const ret = await readReturnFile(argv.file, { requireFinalised: false });
+    const periodKey = argv['period-key'] === undefined ? undefined : String(argv['period-key']);
+    const ret = await readReturnFile(argv.file, { requireFinalised: false, periodKey });
+    if (periodKey !== undefined && ret.periodKey !== periodKey) {
+      throw new UsageError(`--period-key ${periodKey} does not match periodKey "${ret.periodKey}" in ${argv.file}`);
+    }
     await withContext(argv, async (ctx) => {
       const vrn = argv.vrn === undefined ? undefined : String(argv.vrn);
       const receipt = vrn ? getReceipt(ctx.db, ctx.company, vrn, ret.periodKey) : undefined;
