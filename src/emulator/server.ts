@@ -38,6 +38,7 @@ import { type AccessTokenRecord, SandboxClock, SandboxState } from './state.js';
 import { handleCreateTestUser, handleServices } from './test-users.js';
 import { handleLiabilities, handleObligations, handlePayments, handleSubmitReturn, handleViewReturn } from './vat.js';
 import { isoMillis } from './dates.js';
+import { loadStateFile, saveStateFile, serializeState } from './persist.js';
 
 export interface SandboxClient {
   clientId: string;
@@ -63,6 +64,15 @@ export interface SandboxOptions {
   now?: () => number;
   /** Default 3 per application (HMRC's standard limit). */
   rateLimitPerSecond?: number;
+  /**
+   * Keep the state in this file (see persist.ts): loaded at start when it exists, saved after every
+   * request that changed it and at close. Without it (tests), the state lives in memory only.
+   */
+  stateFile?: string;
+  /** Ignore what the state file holds and start empty (it is overwritten). */
+  freshState?: boolean;
+  /** Told when saving the state file fails (the emulator itself never prints). */
+  onStateError?: (error: Error) => void;
 }
 
 export interface RunningSandbox {
@@ -350,6 +360,19 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   const state = new SandboxState(clock, opts.rateLimitPerSecond ?? 3);
   for (const c of opts.clients ?? [DEFAULT_SANDBOX_CLIENT]) state.clients.set(c.clientId, c);
   for (const u of opts.testUsers ?? [DEFAULT_TEST_USER]) state.addUser(u);
+  const stateFile = opts.stateFile;
+  let saved = '';
+  const save = () => {
+    if (!stateFile) return;
+    const now = serializeState(state);
+    if (now === saved) return;
+    try {
+      saveStateFile(stateFile, now);
+      saved = now;
+    } catch (error) {
+      opts.onStateError?.(error as Error);
+    }
+  };
 
   // `api` is assigned before the server can receive a request.
   let api!: RunningSandbox;
@@ -365,6 +388,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
         if (body === undefined) return sendJson(ctx, 413, { code: 'REQUEST_TOO_LARGE', message: 'Request body too large' });
         ctx.body = body;
         await dispatch(ctx, api);
+        save();
       } catch {
         if (!res.headersSent) sendJson(ctx, 500, { code: 'INTERNAL_SERVER_ERROR', message: 'An internal server error occurred' });
         else res.destroy();
@@ -380,6 +404,18 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     });
   });
   const port = (server.address() as AddressInfo).port;
+  // Only once the port is ours: a second emulator on a busy port must not touch the first one's file.
+  // (Synchronous, so no request is served before the state is in place.)
+  if (stateFile) {
+    try {
+      if (!opts.freshState) loadStateFile(stateFile, state);
+      saved = serializeState(state);
+      saveStateFile(stateFile, saved); // fail now, not at the first sign-in, when the file cannot be written
+    } catch (error) {
+      server.close();
+      throw error;
+    }
+  }
 
   api = {
     url: `http://127.0.0.1:${port}`,
@@ -404,6 +440,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     revokeGrants: (userId) => state.revokeGrants(userId),
     close: () =>
       new Promise<void>((resolve, reject) => {
+        save();
         server.close((e) => (e ? reject(e) : resolve()));
         // Keep-alive sockets (fetch keeps them) would hold close() open.
         server.closeAllConnections();

@@ -45,18 +45,30 @@ const validate: CommandModule<GlobalArgs, ValidateArgs> = {
   },
 };
 
-const show: CommandModule<GlobalArgs, GlobalArgs> = {
+interface ShowArgs extends GlobalArgs {
+  app?: string;
+}
+
+const show: CommandModule<GlobalArgs, ShowArgs> = {
   command: 'show',
   describe: 'Print the fraud prevention headers this machine would send now (nothing is sent)',
+  // The headers are the same for every web application; --app (as in `fph validate`) names the one
+  // they would go to, and checks that it exists.
+  builder: (y) => y.option('app', { type: 'string', describe: 'Web application the headers would be sent to (optional: they are the same for all)' }) as unknown as Argv<ShowArgs>,
   handler: async (argv) => {
     const { withContext } = await import('../global.js');
     const { print, printJson } = await import('../output.js');
     const { collectFraudValues, encodeFraudHeaders, describeFraudHeaders } = await import('../../hmrc/fraud-headers.js');
+    const { loadWebApp } = await import('../../setup/web-app.js');
     await withContext(argv, (ctx) => {
+      const app = argv.app === undefined ? undefined : loadWebApp(ctx, argv.app);
       const values = collectFraudValues(ctx);
       const headers = encodeFraudHeaders(values);
-      if (argv.json) printJson({ headers, sources: values.sources });
-      else print(describeFraudHeaders(headers, values));
+      if (argv.json) printJson({ ...(app ? { app: app.name, baseUrl: app.baseUrl } : {}), headers, sources: values.sources });
+      else {
+        if (app) print(`Web application "${app.name}" (${app.baseUrl}):`);
+        print(describeFraudHeaders(headers, values));
+      }
     });
   },
 };

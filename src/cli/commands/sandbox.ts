@@ -1,6 +1,9 @@
 import type { CommandModule } from 'yargs';
 import { MtdvatError, UsageError } from '../../errors.js';
 import { createTestUserCommand } from './sandbox-create-test-user.js';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ensureHome, resolveHome } from '../../home.js';
 
 /**
  * `mtdvat sandbox`: runs the local HMRC emulator (src/sandbox) in the foreground until SIGINT/SIGTERM,
@@ -11,6 +14,21 @@ interface SandboxArgs {
   port?: number;
   config?: string;
   json?: boolean;
+  home?: string;
+  state?: string;
+  fresh?: boolean;
+}
+
+/**
+ * Where the emulator keeps its state: --state, else one file per port in the home folder (so two
+ * emulators on two ports do not share tokens). Port 0 (any free port) is a throwaway run: memory only.
+ */
+function sandboxStateFile(argv: SandboxArgs, port: number): string | undefined {
+  if (argv.state) return resolve(argv.state);
+  if (port === 0) return undefined;
+  const paths = resolveHome({ home: argv.home });
+  ensureHome(paths);
+  return join(paths.home, `sandbox-${port}.json`);
 }
 
 /** The default subcommand: `mtdvat sandbox [--port N]` serves until stopped. */
@@ -21,7 +39,9 @@ export const serveCommand: CommandModule<object, SandboxArgs> = {
     y
       .option('port', { type: 'number', describe: 'TCP port on 127.0.0.1 (0 = any free port; default 9797)' })
       .option('config', { type: 'string', describe: 'JSON file with clients, testUsers and rateLimitPerSecond' })
-      .option('json', { type: 'boolean', describe: 'Print one JSON line with url, port, clientId and test users' }),
+      .option('json', { type: 'boolean', describe: 'Print one JSON line with url, port, clientId and test users' })
+      .option('state', { type: 'string', describe: 'Keep clients, test users, grants, tokens and filed returns in this file (default: <home>/sandbox-<port>.json)' })
+      .option('fresh', { type: 'boolean', default: false, describe: 'Start with an empty state (the state file is overwritten)' }),
   handler: async (argv) => {
     // Loaded here, not at module load, so `mtdvat --help` stays fast.
     const { startSandbox } = await import('../../emulator/server.js');
@@ -33,10 +53,20 @@ export const serveCommand: CommandModule<object, SandboxArgs> = {
     const options = argv.config ? loadSandboxConfig(argv.config) : {};
     const clients = options.clients ?? [DEFAULT_SANDBOX_CLIENT];
     const testUsers = options.testUsers ?? [DEFAULT_TEST_USER];
+    const stateFile = sandboxStateFile(argv, port);
+    const resumed = !!stateFile && !argv.fresh && existsSync(stateFile);
 
     let sandbox;
     try {
-      sandbox = await startSandbox({ ...options, port, clients, testUsers });
+      sandbox = await startSandbox({
+        ...options,
+        port,
+        clients,
+        testUsers,
+        stateFile,
+        freshState: argv.fresh,
+        onStateError: (error) => process.stderr.write(`mtdvat: sandbox state ${stateFile} could not be saved: ${(error as NodeJS.ErrnoException).code ?? error.message}\n`),
+      });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE') throw new MtdvatError(`port ${port} on 127.0.0.1 is already in use; choose another with --port`);
@@ -54,18 +84,26 @@ export const serveCommand: CommandModule<object, SandboxArgs> = {
             port: sandbox.port,
             clientId: clients[0].clientId,
             testUsers: testUsers.map((u) => ({ userId: u.userId, vrn: u.vrn })),
+            stateFile: stateFile ?? null,
+            resumed,
           },
           0,
         ) + '\n',
       );
     } else {
-      const where = argv.config ? `your config file (${argv.config})` : 'src/sandbox/defaults.ts';
+      // The default client and test user are public demo values (they work against this loopback
+      // emulator only), so their password is shown; users from a config file are pointed to it.
+      const password = (u: { userId: string; password: string }) =>
+        u.userId === DEFAULT_TEST_USER.userId && u.password === DEFAULT_TEST_USER.password ? `password ${u.password}` : `password: see your config file (${argv.config})`;
       const lines = [
         `Local HMRC sandbox (emulator, not HMRC) listening on ${sandbox.url}`,
         `  client id:     ${clients[0].clientId}`,
-        `  client secret: see ${where}`,
-        ...testUsers.map((u) => `  test user:     ${u.userId} (VRN ${u.vrn}; password: see ${where})`),
+        `  client secret: ${clients[0].clientId === DEFAULT_SANDBOX_CLIENT.clientId ? 'the public demo secret (already in packages-data/mtd-vat-local.zip)' : `see your config file (${argv.config})`}`,
+        ...testUsers.map((u) => `  test user:     ${u.userId}, ${password(u)} (VRN ${u.vrn})`),
         `  authorize at:  ${sandbox.url}/oauth/authorize`,
+        stateFile
+          ? `  state:         ${stateFile} (${resumed ? 'resumed: earlier grants, tokens and returns still count' : 'new'}; --fresh starts empty)`
+          : '  state:         in memory only (give --state FILE to keep it)',
         'Press Ctrl+C to stop.',
       ];
       const { print } = await import('../output.js');
