@@ -155,16 +155,13 @@ export async function hmrcRequest(ctx: Context, opts: HmrcRequestOptions): Promi
       }
       const host = new URL(url).host;
       const tries = attempt > 1 ? ` after ${attempt} attempts` : '';
-      if (fault.kind === 'refused' && opts.app.kind === 'local') {
-        // A loopback web application is the local emulator: nothing listening means it is not started.
-        throw new HmrcError(
-          `could not reach the local HMRC emulator at ${host} (connection refused)${tries}: is \`mtdvat sandbox\` running? Start it with \`mtdvat sandbox --port ${new URL(url).port || '80'}\` in another terminal`,
-          undefined,
-          'CONNECTION_REFUSED',
-        );
-      }
       throw new HmrcError(
-        `could not reach HMRC at ${host} (${fault.detail}${fault.kind === 'timeout' ? ` after ${Math.round(timeoutMs / 1000)} s` : ''})${tries}; check the network and try again`,
+        `could not reach HMRC at ${host} (${fault.detail}${fault.kind === 'timeout' ? ` after ${Math.round(timeoutMs / 1000)} s` : ''})${tries}; ${
+          // A loopback web application is the local emulator: nothing listening means it is not started.
+          fault.kind === 'refused' && opts.app.kind === 'local'
+            ? `that is the local HMRC emulator's address: is \`mtdvat sandbox\` running? (start it with \`mtdvat sandbox --port ${new URL(url).port || '80'}\`)`
+            : 'check the network and try again'
+        }`,
         undefined,
         fault.kind === 'timeout' ? 'TIMEOUT' : fault.kind === 'refused' ? 'CONNECTION_REFUSED' : 'NETWORK_ERROR',
       );

@@ -65,7 +65,7 @@ describe('mtdvat import-package (built binary)', () => {
 
   it.each<[string, string[], number, RegExp]>([
     ['missing file argument', ['import-package'], 2, /Not enough non-option arguments/],
-    ['unknown flag', ['import-package', 'x.zip', '--frobnicate'], 2, /Unknown argument/],
+    ['unknown flag', ['import-package', 'x.zip', '--frobnicate'], 2, /unknown option --frobnicate/],
     ['a file that does not exist', ['import-package', 'no-such.zip'], 1, /cannot read/],
     ['not a zip', ['import-package', join(ROOT, 'README.md')], 1, /not a readable zip/],
     ['unknown --truncate entity', ['import-package', REAL_D365, '--truncate', 'Nope'], 2, /--truncate "Nope"/],

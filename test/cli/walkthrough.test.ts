@@ -141,8 +141,7 @@ describe('the local walkthrough', () => {
     await stopSandboxCli();
     const r = await runCli(t, ['vat', 'obligations', ...target, '--status', 'O', '--yes']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`could not reach the local HMRC emulator at 127.0.0.1:${port} (connection refused)`);
-    expect(r.stderr).toContain('is `mtdvat sandbox` running?');
+    expect(r.stderr).toMatch(new RegExp(`could not reach HMRC at 127\\.0\\.0\\.1:${port} \\(connection refused\\) after \\d attempts; that is the local HMRC emulator's address: is \`mtdvat sandbox\` running\\? \\(start it with \`mtdvat sandbox --port ${port}\`\\)`));
   });
 
   it('a state file that is not the emulator\'s is refused with its name and the way out', async () => {
