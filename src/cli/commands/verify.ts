@@ -3,7 +3,7 @@ import { writeFileAtomicSync } from '../../lib/atomic-file.js';
 import { resolve } from 'node:path';
 import { ExitError, UsageError } from '../../errors.js';
 import { withContext, type GlobalArgs } from '../global.js';
-import { colors, fitLines, info, print, printJson, terminalWidth } from '../output.js';
+import { colors, info, printFitted, printJson } from '../output.js';
 
 interface VerifyArgs extends GlobalArgs {
   processing?: string;
@@ -44,7 +44,7 @@ export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
     } else if (argv.format === 'text' && !argv.output) {
       // A check's title line continues under its title (after "  PASS  "), its detail under itself.
       const text = renderVerifyText(result, colors(), { verbose: argv.verbose });
-      print(fitLines(text, terminalWidth(), (line) => (/^ {2}\S/.test(line) ? 8 : line.length - line.trimStart().length)));
+      printFitted(text, (line) => (/^ {2}\S/.test(line) ? 8 : line.length - line.trimStart().length));
     } else {
       const fails = result.checks.filter((c) => c.status === 'fail').length;
       info(result.ok ? 'Setup verified: no check failed.' : `${fails} check${fails === 1 ? '' : 's'} failed.`);
