@@ -117,7 +117,7 @@ const submit: CommandModule<GlobalArgs, SubmitArgs> = {
       .option('file', { type: 'string', demandOption: true, describe: 'RETURN.json (HMRC\'s body) or RETURN.xlsx (sheet "VAT return": A = field, B = value)' }) as unknown as Argv<SubmitArgs>,
   handler: async (argv) => {
     const { withContext } = await import('../global.js');
-    const { print, printFitted, printJson, info, table, fitLines, terminalWidth } = await import('../output.js');
+    const { print, printFitted, printJson, info, table, fitLines, terminalWidth, terminalSafe } = await import('../output.js');
     const { confirm } = await import('../prompt.js');
     const { submitReturn, describeReceipt } = await import('../../vat/vat.js');
     const { readReturnFile } = await import('../../vat/return-file.js');
@@ -134,7 +134,8 @@ const submit: CommandModule<GlobalArgs, SubmitArgs> = {
         confirm: async () => {
           const w = process.stderr;
           w.write(`\nVAT return to submit: VRN ${t.vrn}, period ${ret.periodKey}, company ${ctx.company}\n`);
-          w.write(table(['Box', 'Description', 'Amount'], boxRows(ret).map((r) => [r.box, r.description, r.amount]), { align: ['right', 'left', 'right'], stream: process.stderr }) + '\n');
+          // table() marks its own colours; terminalSafe turns them back into colour codes (info() would too).
+          w.write(terminalSafe(table(['Box', 'Description', 'Amount'], boxRows(ret).map((r) => [r.box, r.description, r.amount]), { align: ['right', 'left', 'right'], stream: process.stderr })) + '\n');
           w.write(`\n${fitLines(LEGAL_DECLARATION, terminalWidth(w))}\n\n`);
           if (argv.yes) {
             info('Declaration confirmed with --yes.');
