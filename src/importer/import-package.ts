@@ -39,6 +39,22 @@ export interface ImportProblem extends ErrorLocation {
   message: string;
 }
 
+/** A stored field the import changed (secret fields never appear: their values are not shown). */
+export interface FieldChange {
+  entity: string;
+  key: string;
+  field: string;
+  from: string;
+  to: string;
+}
+
+/** A stored credential the package left empty, so the import kept it (see writeSecrets). */
+export interface KeptSecret {
+  entity: string;
+  key: string;
+  field: string;
+}
+
 export interface ImportResult {
   status: 'Succeeded' | 'Failed';
   company: string;
@@ -49,9 +65,14 @@ export interface ImportResult {
   entities: EntityResult[];
   errors: ImportProblem[];
   warnings: string[];
+  /** Fields of existing records this import changed (the first MAX_CHANGES): what a re-import reverts shows here. */
+  changes: FieldChange[];
+  changeCount: number;
+  keptSecrets: KeptSecret[];
 }
 
 const MAX_ERRORS = 100;
+const MAX_CHANGES = 500;
 
 /** Thrown inside the transaction to roll it back once validation errors were collected. */
 class ValidationFailed extends Error {}
@@ -80,6 +101,9 @@ export async function importPackage(ctx: Context, zipPath: string, options: Impo
     entities: [],
     errors: [],
     warnings: [],
+    changes: [],
+    changeCount: 0,
+    keptSecrets: [],
   };
   result.sha256 = await sha256File(zipPath).catch((error: Error) => {
     throw new MtdvatError(`cannot read ${zipPath}: ${error.message}`, { file: result.package });
@@ -105,7 +129,7 @@ export async function importPackage(ctx: Context, zipPath: string, options: Impo
 
     db.exec('BEGIN IMMEDIATE');
     inTransaction = true;
-    const writer = new RecordWriter(ctx, vault, result.jobId);
+    const writer = new RecordWriter(ctx, vault, result.jobId, result);
     for (const name of truncated) writer.truncate(name);
     const totalRecords = { value: 0 };
     for (const entity of pkg.entities) {
@@ -259,6 +283,7 @@ class RecordWriter {
     private readonly ctx: Context,
     private readonly vault: Vault | undefined,
     private readonly jobId: number,
+    private readonly result?: Pick<ImportResult, 'changes' | 'changeCount' | 'keptSecrets'>,
   ) {
     const db = ctx.db;
     this.select = db.prepare('SELECT data, last_job FROM records WHERE company = ? AND entity = ? AND natural_key = ?');
@@ -304,9 +329,19 @@ class RecordWriter {
     const existing = this.select.get(company, schema.id, key) as { data: string; last_job: number | null };
     if (existing.last_job === this.jobId) return { duplicate: true };
     // Fields the file does not carry keep their stored value.
-    const json = JSON.stringify(this.buildData(schema, values, JSON.parse(existing.data) as Record<string, string>));
+    const previous = JSON.parse(existing.data) as Record<string, string>;
+    const next = this.buildData(schema, values, previous);
+    const json = JSON.stringify(next);
     const secretsChanged = this.writeSecrets(schema, key, keyValues, values);
     if (existing.data !== json) {
+      if (this.result) {
+        for (const [field, to] of Object.entries(next)) {
+          const from = previous[field] ?? '';
+          if (from === to) continue;
+          this.result.changeCount++;
+          if (this.result.changes.length < MAX_CHANGES) this.result.changes.push({ entity: schema.label, key: displayKey(keyValues), field, from, to });
+        }
+      }
       this.update.run(json, this.jobId, recordNo, this.now, company, schema.id, key);
       return { outcome: 'updated' };
     }
@@ -333,7 +368,12 @@ class RecordWriter {
     for (const spec of schema.fields) {
       if (!spec.secret) continue;
       const plaintext = values[spec.name];
-      if (plaintext === undefined || plaintext === '') continue;
+      if (plaintext === undefined || plaintext === '') {
+        if (this.result && this.selectSecret.get(this.ctx.company, schema.id, key, spec.name)) {
+          this.result.keptSecrets.push({ entity: schema.label, key: displayKey(keyValues), field: spec.label ?? spec.name });
+        }
+        continue;
+      }
       const address = secretAddress(this.ctx.company, schema.id, keyValues, spec.name);
       const stored = this.selectSecret.get(this.ctx.company, schema.id, key, spec.name) as { key_id: string; value: Buffer } | undefined;
       if (stored && this.vault) {

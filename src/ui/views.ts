@@ -103,6 +103,17 @@ const INSPECT = `<p>Package <b><%= it.name %></b> (<%= it.bytes %> bytes) · def
 <% for (const p of e.problems.slice(0, 20)) { %><li class="bad">problem<% if (p.record !== undefined) { %> (record <%= p.record %><% if (p.key) { %>, key "<%= p.key %>"<% } %>)<% } %>: <%= p.message %></li><% } %>
 </ul>
 <% } %>
+<% if (it.r) { %><h2>What the import would do</h2>
+<p id="dry-run"><%= it.r.status === 'Succeeded' ? 'Dry run: ' + it.created + ' record(s) created, ' + it.updated + ' updated, ' + it.unchanged + ' unchanged.' : 'Dry run failed: ' + it.r.errors.length + ' error(s).' %></p>
+<% if (it.r.changeCount) { %><h2>Fields the import would change</h2>
+<p><%= it.r.changeCount %> field(s)<% if (it.r.changeCount > it.r.changes.length) { %>; the first <%= it.r.changes.length %> are listed<% } %>.</p>
+<div class="scroll"><table id="changes"><thead><tr><th scope="col">Entity</th><th scope="col">Record</th><th scope="col">Field</th><th scope="col">From</th><th scope="col">To</th></tr></thead><tbody>
+<% for (const ch of it.r.changes) { %><tr><td><%= ch.entity %></td><td><%= ch.key %></td><td><%= ch.field %></td><td><%= ch.from %></td><td><%= ch.to %></td></tr>
+<% } %></tbody></table></div><% } %>
+<% if (it.r.keptSecrets.length) { %><h2>Kept credentials</h2>
+<p>The package leaves these empty, so the stored (encrypted) values are kept:</p>
+<ul id="kept"><% for (const k of it.r.keptSecrets) { %><li><%= k.entity %> "<%= k.key %>": <%= k.field %></li><% } %></ul><% } %>
+<% } %>
 <div class="actions">
 <% if (it.ok) { %><form method="post" action="/import/run">
 <%~ include('@csrf', it) %>
@@ -122,6 +133,14 @@ const IMPORT_RESULT = `<p class="flash <%= it.r.status === 'Succeeded' ? 'ok' : 
 <tbody>
 <% for (const e of it.r.entities) { %><tr><td><%= e.entity %><%= e.schema ? '' : ' (no schema)' %></td><td><%= e.file %></td><td><%= e.format %></td><td class="num"><%= e.read %></td><td class="num"><%= e.created %></td><td class="num"><%= e.updated %></td><td class="num"><%= e.unchanged %></td><td class="num"><%= e.failed %></td></tr>
 <% } %></tbody></table></div>
+<% if (it.r.changeCount) { %><h2>Changed fields</h2>
+<p><%= it.r.changeCount %> field(s)<% if (it.r.changeCount > it.r.changes.length) { %>; the first <%= it.r.changes.length %> are listed<% } %>.</p>
+<div class="scroll"><table id="changes"><thead><tr><th scope="col">Entity</th><th scope="col">Record</th><th scope="col">Field</th><th scope="col">From</th><th scope="col">To</th></tr></thead><tbody>
+<% for (const ch of it.r.changes) { %><tr><td><%= ch.entity %></td><td><%= ch.key %></td><td><%= ch.field %></td><td><%= ch.from %></td><td><%= ch.to %></td></tr>
+<% } %></tbody></table></div><% } %>
+<% if (it.r.keptSecrets.length) { %><h2>Kept credentials</h2>
+<p>The package leaves these empty, so the stored (encrypted) values are kept:</p>
+<ul id="kept"><% for (const k of it.r.keptSecrets) { %><li><%= k.entity %> "<%= k.key %>": <%= k.field %></li><% } %></ul><% } %>
 <% if (it.r.warnings.length) { %><h2>Warnings</h2><ul><% for (const w of it.r.warnings) { %><li><%= w %></li><% } %></ul><% } %>
 <% if (it.r.errors.length) { %><h2>Errors</h2><ul><% for (const e of it.r.errors) { %><li class="bad"><%= e.message %><%= e.where %></li><% } %></ul><% } %>
 <p><a href="/verify">Setup verification</a> · <a href="/import">Import package</a></p>`;

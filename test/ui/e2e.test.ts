@@ -82,6 +82,7 @@ describe.skipIf(!hasChromium)('mtdvat ui in headless Chromium', () => {
     await page.setInputFiles('#package', await localPackage(t.home, sb.url));
     await page.getByRole('button', { name: 'Upload and inspect' }).click();
     expect(await page.textContent('#inspect-verdict')).toContain('No problem would fail the import.');
+    expect(await page.textContent('#dry-run')).toMatch(/^Dry run: [1-9]\d* record\(s\) created, 0 updated, 0 unchanged\.$/);
     await shot('01-inspect');
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     expect(await page.textContent('#import-status')).toMatch(/^Import succeeded for company DAT \(job \d+\)\.$/);

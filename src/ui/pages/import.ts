@@ -13,9 +13,12 @@ import { receiveUpload, UploadError, type Upload } from '../uploads.js';
 
 const KEEP_MS = 15 * 60_000;
 
+const sum = (r: ImportResult | undefined, k: 'created' | 'updated' | 'unchanged') => (r ? r.entities.reduce((n, e) => n + e[k], 0) : 0);
+
 interface Held {
   upload: Upload;
   inspection: InspectResult;
+  dryRun?: ImportResult;
   timer: NodeJS.Timeout;
 }
 
@@ -94,8 +97,10 @@ export const importPage: PageModule = {
         }
         throw e;
       }
+      // What the import would change (a re-imported older package reverting action types shows here).
+      const dryRun = inspection.ok ? await kit.exclusive(() => importPackage(kit.ctx, upload.file!.path, { dryRun: true })).catch(() => undefined) : undefined;
       const id = randomBytes(12).toString('base64url');
-      held.set(id, { upload, inspection, timer: setTimeout(() => drop(id), KEEP_MS).unref() });
+      held.set(id, { upload, inspection, dryRun, timer: setTimeout(() => drop(id), KEEP_MS).unref() });
       return kit.seeOther(c, `/import/uploads/${id}`);
     });
 
@@ -115,6 +120,10 @@ export const importPage: PageModule = {
         entities: i.entities,
         ok: i.ok,
         problems: i.entities.reduce((n, e) => n + e.problemCount, 0),
+        r: h.dryRun,
+        created: sum(h.dryRun, 'created'),
+        updated: sum(h.dryRun, 'updated'),
+        unchanged: sum(h.dryRun, 'unchanged'),
       });
     });
 
