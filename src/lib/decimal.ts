@@ -74,6 +74,13 @@ export class Decimal {
     return new Decimal(this.unscaled / f, scale);
   }
 
+  /** Same value cut to `scale` digits, toward zero (12.99 → 12, -12.99 → -12 at scale 0). */
+  truncate(scale: number): Decimal {
+    if (scale >= this.scale) return this.rescale(scale);
+    // BigInt division truncates toward zero, which is exactly the rule.
+    return new Decimal(this.unscaled / 10n ** BigInt(this.scale - scale), scale);
+  }
+
   /** Value in pence (exact; throws if there are non-zero digits beyond 2 dp). */
   toPence(): bigint {
     return this.rescale(2).unscaled;

@@ -126,4 +126,88 @@ export const MIGRATIONS: readonly string[] = [
     at_ms INTEGER NOT NULL
   ) STRICT;
   CREATE INDEX rate_slots_by_app ON rate_slots (app_key, at_ms);`,
+  // Electronic messages at runtime (D365 "Electronic messages"): messages, their additional field
+  // values, message items, the action log and attachments, and the Message / Message item number sequences.
+  `CREATE TABLE em_sequences (
+    company TEXT NOT NULL,
+    sequence TEXT NOT NULL,        -- Message | Message item
+    next INTEGER NOT NULL,
+    PRIMARY KEY (company, sequence)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE em_messages (
+    company TEXT NOT NULL,
+    message INTEGER NOT NULL,      -- number from the "Message" sequence
+    processing TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    from_date TEXT,
+    to_date TEXT,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    run_pid INTEGER,               -- the process running an action on it right now
+    run_started_at TEXT,
+    PRIMARY KEY (company, message)
+  ) STRICT;
+  CREATE INDEX em_messages_by_processing ON em_messages (company, processing, status);
+
+  -- Message additional field values (periodKey is one of them, a Hidden field).
+  CREATE TABLE em_message_fields (
+    company TEXT NOT NULL,
+    message INTEGER NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (company, message, field),
+    FOREIGN KEY (company, message) REFERENCES em_messages (company, message) ON DELETE CASCADE
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE em_items (
+    company TEXT NOT NULL,
+    item INTEGER NOT NULL,         -- number from the "Message item" sequence
+    message INTEGER NOT NULL,
+    item_type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    item_date TEXT,
+    document TEXT NOT NULL DEFAULT '',
+    account TEXT NOT NULL DEFAULT '',
+    boxes TEXT NOT NULL DEFAULT '{}',   -- JSON object: HMRC box field -> exact decimal text
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (company, item),
+    FOREIGN KEY (company, message) REFERENCES em_messages (company, message) ON DELETE CASCADE
+  ) STRICT;
+  CREATE INDEX em_items_by_message ON em_items (company, message);
+
+  -- One row per action run (MessagesLogs in D365's OData: message, action, status from, status to).
+  CREATE TABLE em_log (
+    id INTEGER PRIMARY KEY,
+    company TEXT NOT NULL,
+    message INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    status_from TEXT NOT NULL,
+    status_to TEXT NOT NULL,
+    response_type TEXT NOT NULL,   -- Successfully executed | Business error | Technical error | User defined | Cancel
+    user_name TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT NOT NULL,
+    text TEXT NOT NULL DEFAULT '', -- HMRC's message or what the action did
+    items TEXT NOT NULL DEFAULT '[]',  -- JSON array of the message item numbers the action changed
+    FOREIGN KEY (company, message) REFERENCES em_messages (company, message) ON DELETE CASCADE
+  ) STRICT;
+  CREATE INDEX em_log_by_message ON em_log (company, message, id);
+
+  -- Files generated or received, as they were sent and received.
+  CREATE TABLE em_attachments (
+    id INTEGER PRIMARY KEY,
+    company TEXT NOT NULL,
+    message INTEGER NOT NULL,
+    log_id INTEGER REFERENCES em_log (id) ON DELETE SET NULL,
+    name TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    content BLOB NOT NULL,
+    created_at TEXT NOT NULL,
+    FOREIGN KEY (company, message) REFERENCES em_messages (company, message) ON DELETE CASCADE
+  ) STRICT;
+  CREATE INDEX em_attachments_by_message ON em_attachments (company, message, id);`,
 ];
