@@ -41,13 +41,13 @@ function initialMessageStatuses(action: ActionDef): string[] {
 /**
  * Message-level actions offered for a message in `status`: linked to the processing, with that status
  * among their initial statuses. Item-level actions (initial statuses are item statuses) are not offered
- * on the message; "Run separately = No" actions run only as a chain.
+ * on the message. A "Run separately = No" action normally runs as part of its chain; it is still offered
+ * when the message waits in its initial status (the chain was interrupted), so the import can be resumed.
  */
 export function offeredActions(setup: EmSetup, processingName: string, status: string): ActionDef[] {
   const p = processingOf(setup, processingName);
   const out: ActionDef[] = [];
   for (const link of p.links) {
-    if (!link.runSeparately) continue;
     const a = setup.actions.get(link.action);
     if (a && initialMessageStatuses(a).includes(status)) out.push(a);
   }

@@ -28,14 +28,14 @@ describe('actions offered by initial status (shipped setup)', () => {
     [TEST, 'New obligation request', ['Test retrieves VAT obligations']],
     [TEST, 'Error VAT obligations retrieving', ['Test retrieves VAT obligations']],
     [LIVE, 'New obligation request', ['Retrieve VAT obligations']],
-    // Import VAT obligations has Run separately = No: only the chain runs it.
-    [TEST, 'Retrieved VAT obligation', []],
+    // Import VAT obligations has Run separately = No: offered only where an interrupted chain left the message.
+    [TEST, 'Retrieved VAT obligation', ['Import VAT obligations']],
     [TEST, 'New VAT return', ['Populate VAT return records', 'Ready to generate VAT return']],
     [TEST, 'Ready to generate VAT return', ['Update to initial status VAT return', 'Preview VAT return', 'Generate file for submission']],
     [TEST, 'Error VAT return submission', ['Preview VAT return', 'Generate file for submission', 'Test submits VAT return']],
     [TEST, 'Generated VAT return', ['Update to initial status VAT return', 'Test submits VAT return']],
     [LIVE, 'Generated VAT return', ['Update to initial status VAT return', 'Submit VAT return']],
-    [TEST, 'Sent VAT return', []],
+    [TEST, 'Sent VAT return', ['Import response for VAT return']],
     [TEST, 'Completed VAT return', []],
     [LIVE, 'New liabilities request', ['Request VAT liabilities']],
     [TEST, 'New liabilities request', []],
