@@ -4,7 +4,7 @@
  * then truncated toward zero to whole pounds (HMRC: "whole pounds only", VAT Notice 700/12 §3.6).
  */
 import { Decimal } from '../lib/decimal.js';
-import { BOXES, type BoxField, type NineBoxes } from '../report/nine-box.js';
+import { BOXES, type BoxField, type NineBoxes } from '../vat/nine-box.js';
 
 export interface BoxItem {
   item?: number;

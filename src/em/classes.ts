@@ -5,12 +5,12 @@
  * that web service's web application. Every call goes through vat/'s one HMRC call path (fraud headers,
  * rate limit, token refresh, safe submit).
  */
-import { HmrcError, ValidationError, MtdvatError } from '../errors.js';
-import { kindOfBaseUrl, type WebAppKind } from '../auth/web-app.js';
+import { HmrcError, ValidationError } from '../errors.js';
+import { kindOfBaseUrl, type WebAppKind } from '../setup/web-app.js';
 import { parseHmrcError } from '../hmrc/http.js';
-import { AlreadyFiledError, submitReturn, vatCall, type VatTarget } from '../hmrc/vat.js';
+import { AlreadyFiledError, submitReturn, vatCall, type VatTarget } from '../vat/vat.js';
 import type { ConsentIo } from '../hmrc/fraud-headers.js';
-import { buildReturn, boxRows, LEGAL_DECLARATION } from '../report/nine-box.js';
+import { buildReturn, boxRows, LEGAL_DECLARATION } from '../vat/nine-box.js';
 import { parseJsonExact } from '../lib/exact-json.js';
 import { attachmentContent, lastAttachment } from '../store/em.js';
 import { createHash } from 'node:crypto';
@@ -62,9 +62,6 @@ export function checkClassRunnable(setup: EmSetup, action: ActionDef): void {
       `${where}: executable class "${action.executableClass}" is not one mtdvat can run; it runs ${Object.keys(EXECUTABLE_CLASSES).join(', ')}`,
       loc('EXECUTABLECLASS'),
     );
-  }
-  if (spec.kind === 'liabilities' || spec.kind === 'payments') {
-    throw new ValidationError(`${where}: executable class "${action.executableClass}" is not run by this version of mtdvat yet; use \`mtdvat vat ${spec.kind}\``, loc('EXECUTABLECLASS'));
   }
   if (action.formatMapping !== FORMAT.interoperation) {
     throw new ValidationError(`${where}: format mapping "${action.formatMapping}" is not "${FORMAT.interoperation}", which builds HMRC's URL path`, loc('FORMATMAPPING'));
@@ -120,7 +117,26 @@ export async function runClass(sc: StepContext): Promise<ActionResult> {
   const ws = setup.webServices.get(action.webService)!;
   const { baseUrl } = webServiceTarget(action, ws, spec);
   if (spec.kind === 'obligations') return retrieveObligations(sc, ws, baseUrl);
-  return submit(sc, ws, baseUrl);
+  if (spec.kind === 'submit') return submit(sc, ws, baseUrl);
+  return requestList(sc, ws, baseUrl, spec.kind);
+}
+
+/** RequestVATLiabilities / RequestVATPayments: a dated GET; HMRC's answer is attached (Microsoft: "response attached only"). */
+async function requestList(sc: StepContext, ws: WebServiceDef, baseUrl: string, kind: 'liabilities' | 'payments'): Promise<ActionResult> {
+  const { fromDate, toDate } = sc.message;
+  if (!fromDate || !toDate) {
+    throw new RefusedError(`message ${sc.message.message} has no From and To dates; HMRC's ${kind} request needs them (\`mtdvat em new … --from YYYY-MM-DD --to YYYY-MM-DD\`)`);
+  }
+  const t = target(sc, ws, baseUrl);
+  const response = await vatCall(t, { method: 'GET', path: interoperationPath(t.vrn, kind), query: { from: fromDate, to: toDate }, what: `retrieve ${kind}`, idempotent: true });
+  const parsed = parseHmrcError(response.status, response.json, response.bodyText);
+  const outcome = outcomeOfHttp(response.status, ws.successCode, { listRequest: true, code: parsed.code });
+  const attachments = [{ name: sc.action.fileName || 'response.json.txt', mediaType: 'application/json', content: new TextEncoder().encode(outcome.nothingFound ? '' : response.bodyText) }];
+  if (outcome.responseType !== 'Successfull') return { outcome: outcome.responseType, text: `HMRC answered HTTP ${response.status}${parsed.code ? ` ${parsed.code}` : ''}: ${parsed.message}`, attachments };
+  if (outcome.nothingFound) return { outcome: 'Successfull', text: `HMRC found no ${kind} from ${fromDate} to ${toDate}`, attachments };
+  const list = ((response.json ?? {}) as Record<string, unknown>)[kind];
+  const n = Array.isArray(list) ? list.length : 0;
+  return { outcome: 'Successfull', text: `HMRC returned ${n} ${kind === 'liabilities' ? (n === 1 ? 'liability' : 'liabilities') : n === 1 ? 'payment' : 'payments'} from ${fromDate} to ${toDate}`, attachments };
 }
 
 async function retrieveObligations(sc: StepContext, ws: WebServiceDef, baseUrl: string): Promise<ActionResult> {
@@ -182,7 +198,6 @@ async function submit(sc: StepContext, ws: WebServiceDef, baseUrl: string): Prom
       const outcome = status !== undefined && status >= 400 && status < 500 ? 'BusinessError' : 'TechnicalError';
       return { outcome, text: error.message };
     }
-    if (error instanceof MtdvatError) throw error;
     throw error;
   }
 }

@@ -11,7 +11,7 @@
 import { ValidationError } from '../errors.js';
 import { Decimal } from '../lib/decimal.js';
 import { parseJsonExact, type JsonValue } from '../lib/exact-json.js';
-import { checkReturn, toSubmitBody, PERIOD_KEY_PATTERN, type NineBoxes, type VatReturn } from '../report/nine-box.js';
+import { checkReturn, toSubmitBody, PERIOD_KEY_PATTERN, type NineBoxes, type VatReturn } from '../vat/nine-box.js';
 
 export const FORMAT = {
   interoperation: 'MTD VAT interoperation (UK)',

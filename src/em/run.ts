@@ -25,9 +25,9 @@ import {
   updateMessage,
   type MessageRow,
 } from '../store/em.js';
-import { readReturnFields } from '../report/return-file.js';
-import { BOXES, checkReturn, type RawField } from '../report/nine-box.js';
-import { vat100Workbook } from '../report/vat100.js';
+import { readReturnFields } from '../vat/return-file.js';
+import { BOXES, checkReturn, type RawField } from '../vat/nine-box.js';
+import { vat100Workbook } from '../vat/vat100.js';
 import { totalBoxes } from './boxes.js';
 import {
   chainedAction,
@@ -126,7 +126,7 @@ export function checkRunnable(setup: EmSetup, action: ActionDef): void {
     }
     return;
   }
-  if (action.type === 'PopulateRecords' || USER_ACTION_TYPES.has(action.type)) return;
+  if (action.type === 'PopulateRecords' || action.type === 'CreateMessage' || USER_ACTION_TYPES.has(action.type)) return;
   throw new ValidationError(`${where}: action type "${action.type}" is not one mtdvat can run on a message`, {
     entity: 'Message processing actions',
     key: action.name,

@@ -354,7 +354,10 @@ class RecordWriter {
     const data: Record<string, string> = {};
     for (const spec of schema.fields) {
       if (spec.secret) continue;
-      data[spec.name] = values[spec.name] ?? previous[spec.name] ?? (spec.type === 'noyes' ? 'No' : (spec.default ?? ''));
+      // A value the user set (e.g. a processing's VRN) survives a package that leaves the field empty,
+      // as credentials do.
+      if (spec.keepWhenEmpty && values[spec.name] === '' && previous[spec.name]) data[spec.name] = previous[spec.name];
+      else data[spec.name] = values[spec.name] ?? previous[spec.name] ?? (spec.type === 'noyes' ? 'No' : (spec.default ?? ''));
     }
     return data;
   }

@@ -14,6 +14,8 @@ export interface FieldSpec {
   required?: boolean;
   /** Encrypted at rest; never printed, logged or exported. */
   secret?: boolean;
+  /** An empty value in a package keeps the stored one (a value the user set after import). */
+  keepWhenEmpty?: boolean;
   /** enum: the symbol names D365 writes. */
   values?: string[];
   /** enum: other spellings (UI labels) accepted on import, mapped to a symbol. */

@@ -12,7 +12,7 @@
 import { shellQuote } from '../lib/shell-quote.js';
 import { createHash } from 'node:crypto';
 import type { Context } from '../context.js';
-import { HmrcError, MtdvatError, UsageError } from '../errors.js';
+import { HmrcError, MtdvatError, UsageError, ValidationError } from '../errors.js';
 import { getMeta, setMeta } from '../store/db.js';
 import { readVrnBinding, setFirstVrn } from '../store/tokens.js';
 import { hmrcErrorFrom, hmrcRequest, isOk, parseHmrcError, type HmrcResponse } from '../hmrc/http.js';
@@ -37,6 +37,12 @@ export interface VatTarget {
   consent: ConsentIo;
   /** Where "which target" lines go (stderr in the CLI). */
   announce?: (line: string) => void;
+  /**
+   * An Electronic messages web service (D365 "Web service settings") the request goes to instead of the
+   * web application's base URL: its internet address, Accept and content type. It must be on the web
+   * application's own origin, because the application's token goes with it.
+   */
+  service?: { name: string; baseUrl: string; accept?: string; contentType?: string };
 }
 
 export function kindLabel(app: WebApp): string {
@@ -146,8 +152,26 @@ export async function prepareTarget(t: VatTarget): Promise<WebApp> {
   return app;
 }
 
+/** The web application as a web service sees it: same origin (checked), the service's headers. */
+function viaService(app: WebApp, service: VatTarget['service']): WebApp {
+  if (!service) return app;
+  let origin: string;
+  try {
+    origin = new URL(service.baseUrl).origin;
+  } catch {
+    throw new ValidationError(`web service "${service.name}": internet address "${service.baseUrl}" is not a valid URL`);
+  }
+  if (origin !== new URL(app.baseUrl).origin) {
+    // The token is the web application's: it may only go to the application's own origin.
+    throw new ValidationError(
+      `web service "${service.name}": internet address ${service.baseUrl} is not on the origin of its web application "${app.name}" (${app.baseUrl}); the token would leave HMRC's host`,
+    );
+  }
+  return { ...app, baseUrl: service.baseUrl.replace(/\/+$/, ''), accept: service.accept?.trim() || app.accept, contentType: service.contentType?.trim() || app.contentType };
+}
+
 export async function vatCall(t: VatTarget, call: VatCall): Promise<HmrcResponse> {
-  const app = await prepareTarget(t);
+  const app = viaService(await prepareTarget(t), t.service);
   t.announce?.(
     `→ ${kindLabel(app)} ${new URL(app.baseUrl).host} · company ${t.ctx.company} · app "${app.name}" · VRN ${t.vrn}: ${call.what}` +
       (t.scenario ? ` [Gov-Test-Scenario ${t.scenario}]` : ''),
@@ -159,7 +183,7 @@ export async function vatCall(t: VatTarget, call: VatCall): Promise<HmrcResponse
     };
     if (t.scenario) headers['Gov-Test-Scenario'] = t.scenario;
     return hmrcRequest(t.ctx, {
-      app: fresh,
+      app: viaService(fresh, t.service),
       method: call.method,
       path: call.path,
       query: call.query,
@@ -223,6 +247,8 @@ export interface ViewedReturn {
   /** The nine boxes as exact decimals (parsed from the raw text). */
   boxes: Record<string, Decimal>;
   periodKey: string;
+  /** HMRC's answer exactly as received. */
+  bodyText: string;
 }
 
 function parseViewed(r: HmrcResponse): ViewedReturn {
@@ -238,7 +264,7 @@ function parseViewed(r: HmrcResponse): ViewedReturn {
     if (v instanceof Decimal) boxes[b.field] = v;
   }
   const data = (r.json ?? {}) as Record<string, unknown>;
-  return { data, boxes, periodKey: String(data.periodKey ?? '') };
+  return { data, boxes, periodKey: String(data.periodKey ?? ''), bodyText: r.bodyText };
 }
 
 function checkPeriodKey(periodKey: string): void {
@@ -303,6 +329,10 @@ export interface SubmitResult {
   receipt: Receipt;
   /** For filed-after-error: what went wrong first. */
   note?: string;
+  /** HMRC's 201 answer exactly as received. */
+  bodyText?: string;
+  /** For filed-after-error: HMRC's stored return as the look-up received it. */
+  lookupText?: string;
 }
 
 export function describeReceipt(r: Receipt | undefined): string {
@@ -332,6 +362,11 @@ export interface SubmitOptions {
   confirm: () => Promise<boolean>;
   /** Submit timeout (default 30 s). */
   timeoutMs?: number;
+  /**
+   * The exact request body to send (a generated VAT_return.json). It must be the canonical body of
+   * `ret`, so what HMRC receives is byte for byte the file the user generated and saw.
+   */
+  exactBody?: string;
 }
 
 /**
@@ -345,6 +380,9 @@ export async function submitReturn(t: VatTarget, ret: VatReturn, options: Submit
   checkPeriodKey(periodKey);
   const app = await prepareTarget(t);
   const body = toSubmitBody(ret);
+  if (options.exactBody !== undefined && options.exactBody !== body) {
+    throw new ValidationError('the VAT return file to send is not in the form it was generated in; generate it again');
+  }
   const bodySha256 = createHash('sha256').update(body).digest('hex');
   const key = { company: ctx.company, vrn, periodKey };
 
@@ -403,7 +441,7 @@ export async function submitReturn(t: VatTarget, ret: VatReturn, options: Submit
       correlationId: response.headers['x-correlationid'] ?? null,
       receiptId: response.headers['receipt-id'] ?? null,
     });
-    return { outcome: 'filed', response: j, receipt: getReceipt(ctx.db, ctx.company, vrn, periodKey)! };
+    return { outcome: 'filed', response: j, receipt: getReceipt(ctx.db, ctx.company, vrn, periodKey)!, bodyText: response.bodyText };
   }
 
   if (response && isDuplicate(response)) {
@@ -442,7 +480,7 @@ export async function submitReturn(t: VatTarget, ret: VatReturn, options: Submit
     const note = sameBoxes(found, ret)
       ? `${first}; HMRC did record the return (its figures match yours)`
       : `${first}; HMRC holds a return for this period, but its figures differ from this file — check with \`mtdvat vat return\``;
-    return { outcome: 'filed-after-error', receipt: getReceipt(ctx.db, ctx.company, vrn, periodKey)!, note };
+    return { outcome: 'filed-after-error', receipt: getReceipt(ctx.db, ctx.company, vrn, periodKey)!, note, lookupText: found.bodyText };
   }
   updateReceipt(ctx.db, key, { status: 'failed' });
   throw new HmrcError(`${first}; HMRC has not recorded the return, so it was NOT filed. It is safe to submit again.`, response?.status, 'SUBMIT_FAILED');

@@ -204,12 +204,14 @@ export const ADDITIONAL_FIELDS: ExpectedAdditionalField[] = [
 export const VRN_FIELD = 'Tax registration number';
 
 export const EXECUTABLE_CLASSES: ExpectedExecutableClass[] = [
-  { name: 'RetrieveVATObligations', actionType: 'ExecutableCode' },
-  { name: 'TestRetrieveVATObligations', actionType: 'ExecutableCode' },
-  { name: 'SubmitVATReturn', actionType: 'ExecutableCode' },
-  { name: 'TestSubmitVATReturn', actionType: 'ExecutableCode' },
-  { name: 'RequestVATLiabilities', actionType: 'ExecutableCode' },
-  { name: 'RequestVATPayments', actionType: 'ExecutableCode' },
+  // FAQ ("404"): after the security feature the classes have action type Web service, while the actions
+  // that use them stay Message execution level.
+  { name: 'RetrieveVATObligations', actionType: 'WEBService' },
+  { name: 'TestRetrieveVATObligations', actionType: 'WEBService' },
+  { name: 'SubmitVATReturn', actionType: 'WEBService' },
+  { name: 'TestSubmitVATReturn', actionType: 'WEBService' },
+  { name: 'RequestVATLiabilities', actionType: 'WEBService' },
+  { name: 'RequestVATPayments', actionType: 'WEBService' },
 ];
 
 export const POPULATE_ACTION = {

@@ -14,6 +14,7 @@ import { credentialChecks } from './checks/credentials.js';
 import { faqChecks } from './checks/faq.js';
 import { processingChecks, linksOf } from './checks/processings.js';
 import { referenceChecks } from './checks/references.js';
+import { runnableChecks } from './checks/runnable.js';
 import { additionalFieldChecks, statusesChecks } from './checks/statuses.js';
 import { tokenChecks } from './checks/tokens.js';
 import { fail, type Check, type CheckStatus, type Scope, type VerifyInput } from './checks/types.js';
@@ -46,6 +47,7 @@ export const AREAS: { id: string; title: string }[] = [
   { id: 'additional-field', title: 'Additional fields' },
   { id: 'reference', title: 'References' },
   { id: 'faq', title: 'Known D365 failure modes' },
+  { id: 'runnable', title: 'Electronic messages can run' },
   { id: 'token', title: 'Tokens' },
 ];
 
@@ -80,6 +82,7 @@ export async function verifySetup(ctx: Context, options: VerifyOptions = {}): Pr
     ...additionalFieldChecks(input),
     ...referenceChecks(input),
     ...faqChecks(input),
+    ...runnableChecks(input),
     ...tokenChecks(input),
   ];
   const order = new Map(AREAS.map((a, i) => [a.id, i]));

@@ -2,7 +2,7 @@
  * Writes a complete UK MTD VAT setup straight into a store (no importer needed), so verify and
  * web-apps tests can start from a known-good state and break one thing at a time.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -41,6 +41,16 @@ export function tempHome(): string {
 
 export type SetupRecords = Record<string, Record<string, string>[]>;
 
+const SOURCE = join(import.meta.dirname, '..', '..', 'packages-data', 'source');
+function shipped(file: string): Record<string, string>[] {
+  return (JSON.parse(readFileSync(join(SOURCE, file), 'utf8')) as { records: Record<string, string>[] }).records.map((r) => ({ ...r }));
+}
+const SHIPPED_ACTIONS = new Map(shipped('message-processing-actions.json').map((r) => [r.ACTION, r]));
+const ITEM_STATUS_OF: Record<string, string> = Object.fromEntries(shipped('message-statuses.json').map((r) => [r.MESSAGESTATUS, r.MESSAGEITEMSTATUS]));
+function pick(r: Record<string, string> | undefined, fields: string[]): Record<string, string> {
+  return Object.fromEntries(fields.map((f) => [f, r?.[f] ?? '']));
+}
+
 /** The complete setup as plain records per entity id (fields upper case, canonical values). */
 export function completeSetup(): SetupRecords {
   const yn = (b: boolean) => (b ? 'Yes' : 'No');
@@ -48,7 +58,7 @@ export function completeSetup(): SetupRecords {
   return {
     MessageItemType: ITEM_TYPES.map((t) => ({ MESSAGEITEMTYPE: t, DESCRIPTION: t })),
     MessageItemStatus: ITEM_STATUSES.map((s) => ({ MESSAGEITEMSTATUS: s.name, DESCRIPTION: s.name, ALLOWDELETE: yn(s.allowDelete) })),
-    MessageStatus: MESSAGE_STATUSES.map((s) => ({ MESSAGESTATUS: s.name, DESCRIPTION: s.name, MESSAGEITEMSTATUS: '', ALLOWDELETE: yn(s.allowDelete), RESPONSETYPE: s.name.startsWith('Error') ? 'TechnicalError' : 'Successfull' })),
+    MessageStatus: MESSAGE_STATUSES.map((s) => ({ MESSAGESTATUS: s.name, DESCRIPTION: s.name, MESSAGEITEMSTATUS: ITEM_STATUS_OF[s.name] ?? '', ALLOWDELETE: yn(s.allowDelete), RESPONSETYPE: s.name.startsWith('Error') ? 'TechnicalError' : 'Successfull' })),
     AdditionalField: ADDITIONAL_FIELDS.map((f) => ({ FIELDNAME: f.name, DESCRIPTION: f.name, USEREDIT: 'No', COUNTER: 'No', HIDDEN: yn(f.hidden) })),
     ExecutableClass: EXECUTABLE_CLASSES.map((c) => ({ EXECUTABLECLASS: c.name, DESCRIPTION: c.name, CLASSNAME: `EMMTD${c.name}Controller`, ACTIONTYPE: c.actionType })),
     PopulateRecordsAction: [{ NAME: POPULATE_ACTION.name, DESCRIPTION: POPULATE_ACTION.name }],
@@ -79,19 +89,18 @@ export function completeSetup(): SetupRecords {
       WEBSERVICE: a.webService ?? '',
       MESSAGEITEMTYPE: a.itemType ?? '',
       ACTIONPOPULATERECORD: a.populateAction ?? '',
+      // What the Electronic messages runtime needs to run them: the shipped package's formats and files.
+      ...pick(SHIPPED_ACTIONS.get(a.name), ['FORMATMAPPING', 'FILENAME', 'FILENAMETOPROCESS', 'CONFIRMATIONTEXT']),
     })),
-    MessageProcessingActionStatus: [
-      { ACTION: 'Retrieve VAT obligations', STATUSKIND: 'Initial', MESSAGESTATUS: 'New obligation request', MESSAGEITEMSTATUS: '', RESPONSETYPE: '' },
-      { ACTION: 'Retrieve VAT obligations', STATUSKIND: 'Result', MESSAGESTATUS: 'Retrieved VAT obligation', MESSAGEITEMSTATUS: '', RESPONSETYPE: 'Successfull' },
-      { ACTION: 'Submit VAT return', STATUSKIND: 'Result', MESSAGESTATUS: 'Sent VAT return', MESSAGEITEMSTATUS: 'Sent', RESPONSETYPE: 'Successfull' },
-    ],
+    // The initial and result statuses as the shipped package has them (Microsoft's checklist).
+    MessageProcessingActionStatus: shipped('message-processing-action-statuses.json'),
     MessageProcessing: PROCESSINGS.map((p) => ({ PROCESSING: p.name, DESCRIPTION: p.name })),
     MessageProcessingActionLink: PROCESSINGS.flatMap((p) =>
       p.links.map((l, i) => ({ PROCESSING: p.name, ACTION: l.action, LINENUM: String(i + 1), RUNSEPARATELY: yn(l.runSeparately), INSEPARABLESEQUENCE: seq(p.name, l.sequence) })),
     ),
     MessageProcessingAdditionalField: [
       { PROCESSING: 'UK MTD VAT TEST', FIELDNAME: 'Tax registration number', FIELDVALUE: '666555497' },
-      { PROCESSING: 'UK MTD VAT returns', FIELDNAME: 'Tax registration number', FIELDVALUE: '' },
+      { PROCESSING: 'UK MTD VAT returns', FIELDNAME: 'Tax registration number', FIELDVALUE: '123456782' },
     ],
   };
 }

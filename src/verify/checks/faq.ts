@@ -15,7 +15,11 @@ export function faqChecks(input: VerifyInput): Check[] {
   return [actionTypes(input), erConfigurations(input), ...sandboxSubscription(input), ...taxRegistrationNumbers(input), populateRecords(input)];
 }
 
-/** FAQ 24: re-importing after enabling the security feature reverts action types → HTTP 404 on every request. */
+/**
+ * FAQ 24 ("404 after re-import"): after the security feature, the executable classes have action type
+ * Web service while the actions that use them have type Message execution level. Re-importing an older
+ * package reverts this and every HMRC call answers 404.
+ */
 function actionTypes(input: VerifyInput): Check {
   const problems: string[] = [];
   for (const a of recordsOf(input, 'MessageProcessingAction').values()) {
@@ -24,20 +28,22 @@ function actionTypes(input: VerifyInput): Check {
     const cls = a.data.EXECUTABLECLASS ?? '';
     if (CLASS_TYPES.has(type) && !cls) problems.push(`"${a.data.ACTION}" is a ${type} action without an executable class`);
     if (type === 'WEBService' && !a.data.WEBSERVICE) problems.push(`"${a.data.ACTION}" is a web service action without a web service`);
-    const clsRecord = cls ? get(input, 'ExecutableClass', cls) : undefined;
-    if (clsRecord && clsRecord.data.ACTIONTYPE !== type) {
-      problems.push(`"${a.data.ACTION}" has type ${type} but its executable class "${cls}" has type ${clsRecord.data.ACTIONTYPE}`);
+    if (!cls) continue;
+    if (!CLASS_TYPES.has(type)) problems.push(`"${a.data.ACTION}" uses executable class "${cls}" but has type ${type} instead of ExecutableCode (Message execution level)`);
+    const clsRecord = get(input, 'ExecutableClass', cls);
+    if (clsRecord && clsRecord.data.ACTIONTYPE !== 'WEBService') {
+      problems.push(`executable class "${cls}" has type ${clsRecord.data.ACTIONTYPE} instead of WEBService (Web service)`);
     }
   }
-  const title = 'Action types match their executable classes (FAQ: HTTP 404 on every request)';
+  const title = 'Action types of executable classes and their actions (FAQ: HTTP 404 on every request)';
   return problems.length
     ? fail(
         'faq.action-types',
         title,
-        `${problems.join('; ')}. D365 then calls the wrong endpoint and HMRC answers 404.`,
-        'This happens when the setup package is re-imported after enabling "Security enhancements in UK MTD VAT integration": set the action type of those actions and of their executable classes to the same value (Message execution level), or re-import the matching package version.',
+        `${[...new Set(problems)].join('; ')}. D365 then calls the wrong endpoint and HMRC answers 404.`,
+        'This happens when an older setup package is re-imported after enabling "Security enhancements in UK MTD VAT integration": the executable classes must have action type Web service and the actions that use them Message execution level. Re-import the current package (mtdvat import-package packages-data/mtd-vat.zip) or correct the types.',
       )
-    : pass('faq.action-types', title, 'Every action that runs code or calls HMRC is consistent with its executable class and web service.');
+    : pass('faq.action-types', title, 'Executable classes are Web service; the actions that use them are Message execution level.');
 }
 
 /** FAQ 26: wrong ER configuration versions → the "Get authorization code" dialog is missing. */
@@ -85,7 +91,9 @@ function taxRegistrationNumbers(input: VerifyInput): Check[] {
     const field = [...recordsOf(input, 'MessageProcessingAdditionalField').values()].find((r) => r.data.PROCESSING === p.name && r.data.FIELDNAME === VRN_FIELD);
     const vrn = (field?.data.FIELDVALUE ?? '').replace(/^GB/i, '').replace(/\s+/g, '');
     if (!vrn) {
-      checks.push(pass(id, title, `Not set on the processing: the legal entity's VAT registration number is used.`));
+      checks.push(
+        warn(id, title, 'Not set on the processing: its HMRC actions refuse to run without a VRN.', `Set it: mtdvat em processings set "${p.name}" --field "${VRN_FIELD}=<9-digit VRN>"`),
+      );
       continue;
     }
     if (!isVrnFormat(vrn)) {
