@@ -3,9 +3,12 @@
  * the list and detail views, "New" (Create message), delete, and the processing's additional field
  * defaults. The period key is a Hidden additional field: no view here ever contains it.
  */
+import { closeSync, openSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Context } from '../context.js';
 import { NotFoundError, UsageError, ValidationError } from '../errors.js';
 import {
+  attachmentContent,
   deleteMessage,
   getFields,
   getMessage,
@@ -291,4 +294,45 @@ export function setProcessingField(ctx: Context, processingName: string, name: s
   if (!rec) throw new NotFoundError(`processing "${p.name}" has no message additional field record "${name}"`);
   updateRecordData(ctx.db, ctx.company, 'MessageProcessingAdditionalField', key, { ...rec.data, FIELDVALUE: stored });
   return processingViews(ctx).find((v) => v.processing === p.name)!;
+}
+
+// ---------- attachments ----------
+
+/** A file name from the setup or a server, made safe for one folder: no path, no control characters. */
+export function safeFileName(name: string): string {
+  const base = name.replace(/[\\/]/g, '_').replace(/[\u0000-\u001f\u007f-\u009f]/g, '_').replace(/^\.+/, '_').slice(0, 120);
+  return base || 'attachment';
+}
+
+/**
+ * `em attachments MSG --save DIR`: writes every attachment as it was sent or received (these files are
+ * HMRC's documents and may contain the period key). Names are `<attachment number>-<file name>` so two
+ * generations of VAT_return.json never overwrite each other; an existing file is never replaced.
+ */
+export function saveAttachments(ctx: Context, message: number, dir: string): { attachment: number; path: string }[] {
+  requireMessage(ctx, message);
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) throw new UsageError(`--save ${dir}: not an existing folder`);
+  const out: { attachment: number; path: string }[] = [];
+  for (const a of listAttachments(ctx.db, ctx.company, message)) {
+    const path = join(dir, `${a.id}-${safeFileName(a.name)}`);
+    let fd: number;
+    try {
+      fd = openSync(path, 'wx', 0o600);
+    } catch (error) {
+      throw new ValidationError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code === 'EEXIST' ? 'the file exists (it is never overwritten)' : (error as Error).message}`);
+    }
+    try {
+      writeSync(fd, attachmentContent(ctx.db, ctx.company, a.id));
+    } finally {
+      closeSync(fd);
+    }
+    out.push({ attachment: a.id, path });
+  }
+  return out;
 }

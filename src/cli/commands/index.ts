@@ -11,6 +11,7 @@ import { authCommand } from './auth.js';
 import { sandboxCommand } from './sandbox.js';
 import { vatCommand } from './vat.js';
 import { vat100Command } from './vat100.js';
+import { emCommand } from './em.js';
 import { fphCommand } from './fph.js';
 import { uiCommand } from './ui.js';
 
@@ -29,6 +30,7 @@ export const commands: CommandModule<any, any>[] = [
   authCommand,
   vatCommand,
   vat100Command,
+  emCommand,
   fphCommand,
   sandboxCommand,
   uiCommand,
