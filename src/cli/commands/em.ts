@@ -2,6 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import type { GlobalArgs } from '../global.js';
 import type { RunKind, RunResult } from '../../em/run.js';
 import type { MessageView } from '../../em/messages.js';
+import { escapeControls } from '../../lib/terminal-text.js';
 
 /**
  * `mtdvat em …`: Electronic messages, with D365's button names (New, Collect data, Generate report,
@@ -19,9 +20,9 @@ interface RunArgs extends MsgArgs {
   file?: string;
 }
 
-/** Text from the setup or from HMRC is data: control characters are shown as escapes, never sent to the terminal. */
+/** Text from the setup or from HMRC is data: one value per call, every control and bidi character escaped. */
 function clean(text: string | number | null | undefined): string {
-  return String(text ?? '').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escapeControls(String(text ?? ''));
 }
 
 function msgPositional<T>(y: Argv<T>): Argv<T & MsgArgs> {
