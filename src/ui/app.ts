@@ -22,7 +22,7 @@ export interface UiKit {
   views: Views;
   nav: NavItem[];
   /** Renders a page in the frame (navigation, flashes of this session, the CSRF token). */
-  page(c: Hc, title: string, current: string, template: string, data: object, options?: { status?: number; refresh?: number }): Response;
+  page(c: Hc, title: string, current: string, template: string, data: object, options?: { status?: number; refresh?: number; refreshUrl?: string }): Response;
   flash(c: Hc, kind: Flash['kind'], text: string): void;
   /** 303 See Other: the browser follows it with a GET (post-redirect-get). */
   seeOther(c: Hc, location: string): Response;
@@ -67,7 +67,7 @@ export function createUiApp(ctx: Context, keys: SessionKeys, modules: PageModule
       const session = c.get('session');
       const own = flashes.get(session) ?? [];
       flashes.delete(session);
-      const html = views.page({ title, nav, current, company: ctx.company, flashes: own, csrf: c.get('csrf'), refresh: opts.refresh }, template, { ...data, nav });
+      const html = views.page({ title, nav, current, company: ctx.company, flashes: own, csrf: c.get('csrf'), refresh: opts.refresh, refreshUrl: opts.refreshUrl }, template, { ...data, nav });
       return c.html(html, (opts.status ?? 200) as 200);
     },
     flash(c, kind, text) {

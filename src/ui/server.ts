@@ -37,7 +37,8 @@ export async function startUi(ctx: Context, options: UiOptions = {}): Promise<Ru
   const keys = new SessionKeys(options.port ?? DEFAULT_UI_PORT);
   const { app, pending, closers } = createUiApp(ctx, keys, options.modules ?? defaultModules(), { log: options.log });
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: keys.port, hostname: LOOPBACK }) as Server;
+    // overrideGlobalObjects: false — the HMRC client's own fetch must keep Node's Request/Response.
+    const s = serve({ fetch: app.fetch, port: keys.port, hostname: LOOPBACK, overrideGlobalObjects: false }) as Server;
     s.once('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE') reject(new MtdvatError(`port ${keys.port} on ${LOOPBACK} is already in use; choose another with --port`));
       else if (e.code === 'EACCES') reject(new MtdvatError(`not allowed to listen on port ${keys.port}; choose a port above 1023 with --port`));

@@ -33,7 +33,7 @@ const LAYOUT = `<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<% if (it.refresh) { %><meta http-equiv="refresh" content="<%= it.refresh %>"><% } %>
+<% if (it.refresh) { %><meta http-equiv="refresh" content="<%= it.refresh %><% if (it.refreshUrl) { %>;url=<%= it.refreshUrl %><% } %>"><% } %>
 <title><%= it.title %> – mtdvat</title>
 <link rel="stylesheet" href="/static/ui.css">
 </head>
@@ -281,7 +281,7 @@ export class Views {
     return this.eta.render(`@${name}`, data);
   }
 
-  page(frame: PageFrame & { refresh?: number }, name: string, data: object): string {
+  page(frame: PageFrame & { refresh?: number; refreshUrl?: string }, name: string, data: object): string {
     const body = this.render(name, { ...data, csrf: frame.csrf });
     return this.render('layout', { ...frame, body });
   }

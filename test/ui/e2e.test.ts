@@ -5,7 +5,7 @@
  * listener → Refresh access token. Screenshots go to a temp folder; every byte the workspace serves
  * is checked for secrets.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,15 +46,16 @@ describe.skipIf(!hasChromium)('mtdvat ui in headless Chromium', () => {
   const shots = mkdtempSync(join(tmpdir(), 'mtdvat-ui-shots-'));
   const served: { url: string; body: Buffer }[] = [];
   const reads: Promise<void>[] = [];
+  const leakChecks: string[] = [];
 
   beforeAll(async () => {
     sb = await startSandbox({ rateLimitPerSecond: 10_000 });
     t = makeHome();
     ctx = t.open();
-    ui = await startUi(ctx, { port: 0 });
+    ui = await startUi(ctx, { port: 0, log: (line) => console.error(`ui: ${line}`) });
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     context.on('response', (res) => {
       if (!res.url().startsWith(ui.origin)) return;
       reads.push(res.body().then((body) => void served.push({ url: res.url(), body }), () => {}));
@@ -154,5 +155,90 @@ describe.skipIf(!hasChromium)('mtdvat ui in headless Chromium', () => {
     expect(served.length).toBeGreaterThan(10);
     const all = Buffer.concat(served.map((s) => s.body)).toString('utf8');
     for (const s of [...secrets, DEFAULT_SANDBOX_CLIENT.clientSecret, t.env.MTDVAT_MASTER_KEY!]) expect(all).not.toContain(s);
+    leakChecks.push(...secrets, DEFAULT_SANDBOX_CLIENT.clientSecret, t.env.MTDVAT_MASTER_KEY!);
+  });
+
+  it('files a VAT return on the Electronic messages page: New → run → Collect data → Ready → Generate → Send with the declaration → Completed VAT return', async () => {
+    const status = () => page.textContent('#message-status');
+    const waitRun = async () => {
+      await page.waitForFunction(() => !document.querySelector('#run-state')?.textContent?.includes('running'), undefined, { timeout: 30_000 });
+      return (await page.textContent('#run-state')) ?? '';
+    };
+    await nav('Electronic messages');
+    await page.selectOption('#processing', 'UK MTD VAT TEST');
+    await page.getByRole('button', { name: 'Show' }).click();
+    // The processing's Tax registration number (the emulator's test user).
+    await page.click('summary');
+    await page.getByLabel('Tax registration number').fill(DEFAULT_TEST_USER.vrn);
+    await page.getByRole('button', { name: 'Save' }).click();
+    expect(await page.textContent('.flash.ok')).toContain('Tax registration number');
+
+    // New → New obligation request; only its one action is offered.
+    await page.getByRole('button', { name: 'New', exact: true }).click();
+    expect(await status()).toBe('New obligation request');
+    const offered = await page.locator('#actions button, #actions a.button').allTextContents();
+    expect(offered.map((s) => s.trim())).toEqual(['Run processing: Test retrieves VAT obligations', 'Delete']);
+    await page.getByRole('button', { name: 'Run processing: Test retrieves VAT obligations' }).click();
+    // HMRC's fraud prevention data, agreed to once.
+    expect(await page.textContent('#fph-text')).toContain('Gov-Client-Connection-Method');
+    await page.getByRole('button', { name: 'Yes' }).click();
+    expect(await waitRun()).toContain('done; message');
+    expect(await status()).toBe('Completed VAT obligations request');
+    expect(await page.textContent('#action-log')).toContain('Import VAT obligations');
+
+    // The open periods appear as New VAT return messages.
+    const openRow = page.locator('#messages tbody tr', { hasText: 'New VAT return' }).first();
+    await expect.poll(() => page.locator('#messages tbody tr', { hasText: 'New VAT return' }).count()).toBeGreaterThan(0);
+    await openRow.getByRole('link').click();
+    expect(await status()).toBe('New VAT return');
+    await shot('06-electronic-messages');
+
+    // Collect data (upload the RETURN file).
+    const returnFile = join(t.home, 'RETURN.json');
+    writeFileSync(returnFile, JSON.stringify({ vatDueSales: 1050.5, vatDueAcquisitions: 0, totalVatDue: 1050.5, vatReclaimedCurrPeriod: 200.25, netVatDue: 850.25, totalValueSalesExVAT: 5253, totalValuePurchasesExVAT: 1001, totalValueGoodsSuppliedExVAT: 0, totalAcquisitionsExVAT: 0, finalised: true }));
+    await page.setInputFiles('#collect-file', returnFile);
+    await page.getByRole('button', { name: 'Collect data' }).click();
+    expect(await waitRun()).toContain('done');
+    expect(await page.textContent('#items')).toContain('1,050.50');
+
+    await page.getByRole('button', { name: 'Update status: Ready to generate VAT return' }).click();
+    expect(await waitRun()).toContain('done');
+    expect(await status()).toBe('Ready to generate VAT return');
+
+    await page.getByRole('button', { name: 'Generate report', exact: true }).click();
+    expect(await waitRun()).toContain('done');
+    expect(await status()).toBe('Generated VAT return');
+
+    // Send report: the nine boxes and HMRC's declaration; the browser refuses to submit without the box ticked.
+    await page.getByRole('link', { name: 'Send report' }).click();
+    expect(await page.textContent('#declaration')).toContain('legal declaration');
+    expect(await page.textContent('#boxes')).toContain('850.25');
+    await shot('07-send-report');
+    await page.getByLabel('I confirm the declaration above').check();
+    await page.getByRole('button', { name: 'Send report' }).click();
+    expect(await waitRun()).toContain('done');
+    expect(await status()).toBe('Completed VAT return');
+    const log = await page.textContent('#action-log');
+    for (const a of ['Test submits VAT return', 'Import response for VAT return']) expect(log).toContain(a);
+    expect(await page.locator('#attachments a').allTextContents()).toEqual(['VAT_return.json', 'response.json']);
+    expect(await page.locator('#actions button').count()).toBe(0);
+    await shot('08-completed');
+
+    // The attachment downloads are the documents as sent.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#attachments a').first().click()]);
+    const sent = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { periodKey: string; netVatDue: number };
+    expect(sent.netVatDue).toBe(850.25);
+
+    // VAT page: the obligations from HMRC, no period key.
+    await nav('VAT');
+    await page.getByRole('button', { name: 'Get from HMRC' }).click();
+    expect(await page.textContent('#vat-result')).toMatch(/Open|Fulfilled/);
+
+    // No page ever shows a period key; nothing served carries a secret.
+    await Promise.all(reads);
+    const pages = Buffer.concat(served.filter((s) => !/\/attachments\//.test(s.url)).map((s) => s.body)).toString('utf8');
+    expect(pages).not.toContain(sent.periodKey);
+    const everything = Buffer.concat(served.map((s) => s.body)).toString('utf8');
+    for (const s of leakChecks) expect(everything).not.toContain(s);
   });
 });
