@@ -30,6 +30,13 @@ export interface UiKit {
   form(c: Hc): Record<string, string>;
   /** Runs a form action; a failure the user can act on becomes a flash on the page it came from. */
   act(c: Hc, back: string, fn: () => Promise<string | void> | string | void): Promise<Response>;
+  /**
+   * Runs fn after every other state-changing work of this server has finished. The server has one
+   * store connection, and library calls (a token refresh, an import) hold a transaction on it across
+   * awaits: work that writes must not interleave with them. Every POST runs under it, and so do the
+   * runs a POST starts in the background.
+   */
+  serial<T>(fn: () => Promise<T>): Promise<T>;
   /** Runs fn alone: requests arriving meanwhile wait (an import holds one transaction across awaits). */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /** Long-running work the server waits for when it closes. */
@@ -57,6 +64,7 @@ export function createUiApp(ctx: Context, keys: SessionKeys, modules: PageModule
   const log = options.log ?? (() => {});
   const closers: (() => Promise<void> | void)[] = [];
   let quiet: Promise<unknown> = Promise.resolve();
+  let writes: Promise<unknown> = Promise.resolve();
 
   const kit: UiKit = {
     ctx,
@@ -93,6 +101,11 @@ export function createUiApp(ctx: Context, keys: SessionKeys, modules: PageModule
         }
         throw e;
       }
+    },
+    serial(fn) {
+      const run = writes.then(fn);
+      writes = run.catch(() => {});
+      return run;
     },
     exclusive(fn) {
       const run = quiet.then(fn);
@@ -155,6 +168,8 @@ export function createUiApp(ctx: Context, keys: SessionKeys, modules: PageModule
         // Multipart uploads check the token themselves before the file is written (uploads.ts).
         return c.text('refused: a form post was expected', 403);
       }
+      await kit.serial(() => next());
+      return;
     }
     await next();
   });

@@ -268,7 +268,7 @@ export const emPage: PageModule = {
       const confirmedSha = form.file ?? '';
       const work = (async () => {
         try {
-          job.result = await runMessage(
+          job.result = await kit.serial(() => runMessage(
             kit.ctx,
             { message: id, action: action.name, kind: kind === 'run' ? undefined : kind, toStatus: form.toStatus || undefined, file: upload?.file?.path, user: osUser() },
             {
@@ -280,7 +280,7 @@ export const emPage: PageModule = {
                 return form.declaration === 'yes' && !!now && now.sha256 === confirmedSha && sha256(attachmentContent(kit.ctx.db, kit.ctx.company, now.id)) === confirmedSha;
               },
             },
-          );
+          ));
           job.state = 'done';
         } catch (e) {
           job.state = 'failed';

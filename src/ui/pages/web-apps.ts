@@ -130,7 +130,7 @@ export const webAppsPage: PageModule = {
         kit.track(
           listener
             .waitForCode(state, CODE_LIFETIME_MS)
-            .then((code) => obtainAccessToken(kit.ctx, app.name, code, { state }))
+            .then((code) => kit.serial(() => obtainAccessToken(kit.ctx, app.name, code, { state })))
             .then(
               (r) => Object.assign(job, { state: 'done', message: expiresIn(r.expiresInMs) }),
               (e) => Object.assign(job, { state: 'failed', message: e instanceof MtdvatError ? e.message : 'the authorization failed (see the terminal running mtdvat ui)' }),
