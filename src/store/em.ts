@@ -278,3 +278,28 @@ export function attachmentContent(db: Db, company: string, id: number): Uint8Arr
   const row = db.prepare('SELECT content FROM em_attachments WHERE company = ? AND id = ?').get(company, id) as { content: Buffer } | undefined;
   return row ? new Uint8Array(row.content) : new Uint8Array();
 }
+
+/** One page of the messages (newest first) and how many there are in all: the workspace's list. */
+export function pageMessages(
+  db: Db,
+  company: string,
+  filter: { processing?: string },
+  page: { limit: number; offset: number },
+): { rows: MessageRow[]; total: number } {
+  const args = { company, processing: filter.processing ?? null };
+  const where = 'company = @company AND (@processing IS NULL OR processing = @processing)';
+  const total = (db.prepare(`SELECT COUNT(*) AS n FROM em_messages WHERE ${where}`).get(args) as { n: number }).n;
+  const rows = db
+    .prepare(`SELECT ${MESSAGE_COLUMNS} FROM em_messages WHERE ${where} ORDER BY message DESC LIMIT @limit OFFSET @offset`)
+    .all({ ...args, limit: page.limit, offset: page.offset }) as MessageRow[];
+  return { rows, total };
+}
+
+/** How many messages (of the processing) are newer than `message`: its position in the list. */
+export function messagesNewerThan(db: Db, company: string, filter: { processing?: string }, message: number): number {
+  return (
+    db
+      .prepare('SELECT COUNT(*) AS n FROM em_messages WHERE company = @company AND (@processing IS NULL OR processing = @processing) AND message > @message')
+      .get({ company, processing: filter.processing ?? null, message }) as { n: number }
+  ).n;
+}

@@ -11,7 +11,7 @@ import { describeFraudHeaders, encodeFraudHeaders, collectFraudValues, hasFraudC
 import { Decimal } from '../../lib/decimal.js';
 import { parseJsonExact } from '../../lib/exact-json.js';
 import { limitsFromEnv } from '../../package/limits.js';
-import { attachmentContent, getMessage, lastAttachment, listMessages } from '../../store/em.js';
+import { attachmentContent, getMessage, lastAttachment, messagesNewerThan, pageMessages } from '../../store/em.js';
 import { canDelete, offeredActions, USER_ACTION_TYPES } from '../../em/engine.js';
 import { isClassAction } from '../../em/classes.js';
 import { FORMAT } from '../../em/formats.js';
@@ -78,23 +78,26 @@ export const emPage: PageModule = {
       const ctx = kit.ctx;
       const setup = loadEmSetup(ctx.db, ctx.company);
       const processings = [...setup.processings.keys()];
-      const processing = processings.includes(c.req.query('processing') ?? '') ? c.req.query('processing')! : (processings[0] ?? '');
-      const all = processing ? listMessages(ctx.db, ctx.company, { processing }) : [];
-      const pages = Math.max(1, Math.ceil(all.length / PAGE_SIZE));
       const selectedNo = Number(c.req.query('message') ?? NaN);
+      const selectedRow = Number.isInteger(selectedNo) ? getMessage(ctx.db, ctx.company, selectedNo) : undefined;
+      const asked = c.req.query('processing') ?? '';
+      const processing = processings.includes(asked) ? asked : selectedRow && processings.includes(selectedRow.processing) ? selectedRow.processing : (processings[0] ?? '');
       // Newest first, as D365 lists them; the page of the selected message unless a page is asked for.
-      all.reverse();
       let page = Number(c.req.query('page') ?? NaN);
       if (!Number.isInteger(page) || page < 1) {
-        const at = all.findIndex((m) => m.message === selectedNo);
-        page = at >= 0 ? Math.floor(at / PAGE_SIZE) + 1 : 1;
+        page = selectedRow && selectedRow.processing === processing ? Math.floor(messagesNewerThan(ctx.db, ctx.company, { processing }, selectedNo) / PAGE_SIZE) + 1 : 1;
       }
-      page = Math.min(page, pages);
-      const views = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map((r) => messageView(ctx, setup, r));
+      let listed = processing ? pageMessages(ctx.db, ctx.company, { processing }, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }) : { rows: [], total: 0 };
+      const pages = Math.max(1, Math.ceil(listed.total / PAGE_SIZE));
+      if (page > pages) {
+        page = pages;
+        listed = pageMessages(ctx.db, ctx.company, { processing }, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+      }
+      const views = listed.rows.map((r) => messageView(ctx, setup, r));
       const fieldNames = [...new Set(views.flatMap((v) => Object.keys(v.fields)))];
       const rows = views.map((v) => ({ ...v, fromDate: v.fromDate ?? '', toDate: v.toDate ?? '', href: listHref(processing, v.message, page), selected: v.message === selectedNo }));
       const creators = processing ? [...setup.processings.get(processing)!.links].map((l) => setup.actions.get(l.action)).filter((a): a is ActionDef => a?.type === 'CreateMessage').map((a) => a.name) : [];
-      const selected = Number.isInteger(selectedNo) && getMessage(ctx.db, ctx.company, selectedNo) ? selectedPanel(kit, setup, selectedNo, jobs.get(selectedNo)) : undefined;
+      const selected = selectedRow ? selectedPanel(kit, setup, selectedNo, jobs.get(selectedNo)) : undefined;
       return kit.page(
         c,
         'Electronic messages',
@@ -106,7 +109,7 @@ export const emPage: PageModule = {
           creators,
           // Liabilities and payments requests need From and To dates (HMRC's API).
           datesOnNew: creators.some((n) => /liabilit|payment/i.test(n)),
-          total: all.length,
+          total: listed.total,
           page,
           pages,
           prev: page > 1 ? listHref(processing, undefined, page - 1) : undefined,
