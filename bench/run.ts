@@ -249,6 +249,10 @@ async function main(): Promise<void> {
   if (process.argv.includes('--ui-only')) {
     try {
       const ui = await uiBench(work);
+      const baseline: number[] = [];
+      for (let i = 0; i < 5; i++) baseline.push((await runChild(['-e', '0'])).ms);
+      const nodeMs = median(baseline);
+      process.stdout.write(`node -e 0: ${fmtMs(nodeMs)} (median of 5, for scale)\n`);
       process.stdout.write(`mtdvat ui listening: ${fmtMs(ui.listenMs)} (median of 5; target < ${TARGETS.uiListenMs} ms)\n`);
       process.stdout.write(`Electronic messages page, 10,000 messages: ${fmtMs(ui.emPageMs)} (median of 20; target < ${TARGETS.emPageMs} ms)\n`);
       if (WRITE) {
@@ -268,6 +272,8 @@ async function main(): Promise<void> {
           '|---|---|---|',
           row(`mtdvat ui listening < ${TARGETS.uiListenMs} ms`, ui.listenMs, TARGETS.uiListenMs),
           row(`Electronic messages page with 10,000 messages < ${TARGETS.emPageMs} ms`, ui.emPageMs, TARGETS.emPageMs),
+          '',
+          `For scale, \`node -e 0\` took ${fmtMs(nodeMs)} (median of 5) in the same run.`,
           '',
         ].join('\n');
         writeFileSync(file, before.replace(/\n*$/, '\n\n') + section);
