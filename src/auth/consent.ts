@@ -2,21 +2,15 @@
 import { userInfo } from 'node:os';
 import type { Db } from '../store/db.js';
 import { audit } from '../store/audit.js';
+import { readConsent, writeConsent, type ConsentRow } from '../store/consents.js';
 import { nowIsoString } from './clock.js';
 
 export const HMRC_CONSENT = 'hmrc-api';
 
-export interface Consent {
-  kind: string;
-  grantedBy: string;
-  grantedAt: string;
-}
+export type Consent = ConsentRow;
 
 export function getConsent(db: Db, kind = HMRC_CONSENT): Consent | undefined {
-  const r = db.prepare('SELECT kind, granted_by, granted_at FROM consents WHERE kind = ?').get(kind) as
-    | { kind: string; granted_by: string; granted_at: string }
-    | undefined;
-  return r ? { kind: r.kind, grantedBy: r.granted_by, grantedAt: r.granted_at } : undefined;
+  return readConsent(db, kind);
 }
 
 export function osUser(): string {
@@ -29,10 +23,7 @@ export function osUser(): string {
 
 export function recordConsent(db: Db, company: string, how: 'prompt' | '--yes' | 'ui', kind = HMRC_CONSENT): Consent {
   const consent = { kind, grantedBy: osUser(), grantedAt: nowIsoString() };
-  db.prepare(
-    `INSERT INTO consents (kind, granted_by, granted_at, detail) VALUES (?, ?, ?, ?)
-     ON CONFLICT (kind) DO UPDATE SET granted_by = excluded.granted_by, granted_at = excluded.granted_at, detail = excluded.detail`,
-  ).run(kind, consent.grantedBy, consent.grantedAt, JSON.stringify({ how }));
+  writeConsent(db, consent, { how });
   audit(db, { category: 'auth', company, event: 'consent granted', detail: { kind, grantedBy: consent.grantedBy, how } });
   return consent;
 }

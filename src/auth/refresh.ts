@@ -9,6 +9,7 @@ import { shellQuote } from '../lib/shell-quote.js';
 import type { Context } from '../context.js';
 import { AuthError, MtdvatError } from '../errors.js';
 import { audit } from '../store/audit.js';
+import { beginImmediate, commit, rollback } from '../store/db.js';
 import type { Vault } from '../vault/vault.js';
 import { nowMs } from './clock.js';
 import type { TokenResult } from './obtain-access-token.js';
@@ -54,7 +55,7 @@ export async function refreshUnderLock(
   const vault = preloaded?.vault ?? (await ctx.vault());
   const db = ctx.db;
   try {
-    db.exec('BEGIN IMMEDIATE');
+    beginImmediate(db);
   } catch (error) {
     if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY')) {
       throw new MtdvatError('another mtdvat process has held the store locked for too long while refreshing the access token; try again');
@@ -66,7 +67,7 @@ export async function refreshUnderLock(
     const row = readTokenRow(db, ctx.company, app.name);
     if (!row) throw noTokenError(app.name);
     if (!needsRefresh(row)) {
-      db.exec('COMMIT');
+      commit(db);
       committed = true;
       return outcome(vault, row, false, ctx.env);
     }
@@ -84,7 +85,7 @@ export async function refreshUnderLock(
         detail: { reason, error: error instanceof MtdvatError ? error.message : 'internal error' },
       });
       // Keep the audit rows of the attempt; the token row was not touched.
-      db.exec('COMMIT');
+      commit(db);
       committed = true;
       throw error;
     }
@@ -98,7 +99,7 @@ export async function refreshUnderLock(
       refreshedAt: new Date(requestedAt).toISOString(),
     });
     audit(db, { category: 'auth', company: ctx.company, app: app.name, event: 'token refreshed', detail: { reason, expiresAt, scope: tokens.scope } });
-    db.exec('COMMIT');
+    commit(db);
     committed = true;
     return {
       app: app.name,
@@ -109,7 +110,7 @@ export async function refreshUnderLock(
       refreshed: true,
     };
   } finally {
-    if (!committed && db.inTransaction) db.exec('ROLLBACK');
+    if (!committed && db.inTransaction) rollback(db);
   }
 }
 

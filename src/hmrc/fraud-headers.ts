@@ -26,6 +26,7 @@ import * as os from 'node:os';
 import type { Context } from '../context.js';
 import { getMeta, setMeta } from '../store/db.js';
 import { audit } from '../store/audit.js';
+import { hasConsent, writeConsent } from '../store/consents.js';
 import { UsageError } from '../errors.js';
 import { mtdvatVersion } from '../version.js';
 
@@ -290,7 +291,7 @@ export function fraudHeadersFor(ctx: Context, options: CollectOptions = {}): Rec
 // ---------- consent ----------
 
 export function hasFraudConsent(ctx: Context): boolean {
-  return !!ctx.db.prepare('SELECT 1 FROM consents WHERE kind = ?').get(FPH_CONSENT_KIND);
+  return hasConsent(ctx.db, FPH_CONSENT_KIND);
 }
 
 /** The text shown before the first HMRC call: what is sent and why. */
@@ -331,11 +332,6 @@ export async function ensureFraudConsent(ctx: Context, io: ConsentIo): Promise<v
   } catch {
     by = ctx.env.USER ?? 'unknown';
   }
-  ctx.db
-    .prepare(
-      `INSERT INTO consents (kind, granted_by, granted_at, detail) VALUES (?, ?, ?, ?)
-       ON CONFLICT (kind) DO UPDATE SET granted_by = excluded.granted_by, granted_at = excluded.granted_at, detail = excluded.detail`,
-    )
-    .run(FPH_CONSENT_KIND, by, new Date().toISOString(), JSON.stringify({ how, connectionMethod: values.connectionMethod }));
+  writeConsent(ctx.db, { kind: FPH_CONSENT_KIND, grantedBy: by, grantedAt: new Date().toISOString() }, { how, connectionMethod: values.connectionMethod });
   audit(ctx.db, { category: 'auth', company: ctx.company, event: 'consent granted', detail: { kind: FPH_CONSENT_KIND, grantedBy: by, how } });
 }

@@ -4,6 +4,7 @@
  * through a table instead of each keeping its own count and together going over the limit.
  */
 import type { Db } from '../store/db.js';
+import { rateSlots } from '../store/rate-slots.js';
 
 export interface RateLimitOptions {
   perSecond?: number;
@@ -30,24 +31,9 @@ export async function takeRateSlot(db: Db, appKey: string, options: RateLimitOpt
   const window = WINDOW_MS + (options.marginMs ?? 250);
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? realSleep;
-  const prune = db.prepare('DELETE FROM rate_slots WHERE at_ms <= ?');
-  const recent = db.prepare('SELECT at_ms FROM rate_slots WHERE app_key = ? ORDER BY at_ms DESC LIMIT ?').pluck();
-  const take = db.prepare('INSERT INTO rate_slots (app_key, at_ms) VALUES (?, ?)');
-  // Takes a slot and returns 0, or returns how long to wait for one. Run IMMEDIATE: the check and
-  // the insert happen under the write lock, so two processes cannot both see a free slot and take it.
-  const attempt = db.transaction((): number => {
-    const t = now();
-    prune.run(t - window);
-    const times = recent.all(appKey, perSecond) as number[];
-    if (times.length < perSecond) {
-      take.run(appKey, t);
-      return 0;
-    }
-    // Not pruned, so the oldest of them is younger than the window: the wait is positive.
-    return Math.max(1, times[perSecond - 1] + window - t);
-  });
+  const slots = rateSlots(db);
   for (;;) {
-    const wait = attempt.immediate();
+    const wait = slots.tryTake(appKey, perSecond, window, now());
     if (wait === 0) return;
     await sleep(wait);
   }

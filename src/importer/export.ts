@@ -9,7 +9,7 @@ import type { Context } from '../context.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { loadSchemas, schemasInImportOrder } from '../schema/registry.js';
 import { audit } from '../store/audit.js';
-import { displayKey, listRecords } from '../store/records.js';
+import { countRawRecords, displayKey, listRecords } from '../store/records.js';
 import { hasSecret } from '../store/secrets.js';
 import { fileNameFor, writePackage, type PackageEntityInput, type PackageFormat } from '../package/writer.js';
 
@@ -71,10 +71,7 @@ export async function exportSetup(ctx: Context, outZip: string, options: ExportO
     throw new NotFoundError(`company ${ctx.company} has no setup to export; import a package first (mtdvat import-package FILE)`);
   }
 
-  const raw = ctx.db
-    .prepare('SELECT entity, COUNT(*) AS n FROM raw_records WHERE company = ? GROUP BY entity ORDER BY entity')
-    .all(ctx.company) as { entity: string; n: number }[];
-  for (const { entity, n } of raw) {
+  for (const { entity, n } of countRawRecords(ctx.db, ctx.company)) {
     result.warnings.push(`entity "${entity}" (${n} records) has no mtdvat schema and is not exported`);
   }
 

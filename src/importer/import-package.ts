@@ -6,11 +6,14 @@ import { MtdvatError, UsageError, type ErrorLocation } from '../errors.js';
 import { openPackage, type OpenedPackage, type PackageEntity } from '../package/reader.js';
 import { loadSchemas, secretFields, type SchemaRegistry } from '../schema/registry.js';
 import type { EntitySchema } from '../schema/types.js';
-import { displayKey, encodeKey, iterateRecordsWithJob } from '../store/records.js';
+import { beginImmediate, commit, rollback } from '../store/db.js';
+import { finishImportJob, insertImportJob, listImportJobRows, type ImportJobRow } from '../store/import-jobs.js';
+import { danglingReferences, importWrites, type ImportWrites } from '../store/import-writes.js';
+import { displayKey, iterateRecordsWithJob } from '../store/records.js';
 import { checkServiceOrigin } from '../setup/urls.js';
 import { secretAddress } from '../store/secrets.js';
 import type { Vault } from '../vault/vault.js';
-import { EntityMapper } from './mapping.js';
+import { EntityValidation, refersTo } from './validate.js';
 
 export interface ImportOptions {
   dryRun?: boolean;
@@ -108,13 +111,14 @@ export async function importPackage(ctx: Context, zipPath: string, options: Impo
   result.sha256 = await sha256File(zipPath).catch((error: Error) => {
     throw new MtdvatError(`cannot read ${zipPath}: ${error.message}`, { file: result.package });
   });
-  result.jobId = Number(
-    db
-      .prepare(
-        `INSERT INTO import_jobs (started_at, company, package_name, package_sha256, status, dry_run, pid) VALUES (?, ?, ?, ?, 'Executing', ?, ?)`,
-      )
-      .run(new Date().toISOString(), ctx.company, result.package, result.sha256, options.dryRun ? 1 : 0, process.pid).lastInsertRowid,
-  );
+  result.jobId = insertImportJob(db, {
+    startedAt: new Date().toISOString(),
+    company: ctx.company,
+    packageName: result.package,
+    packageSha256: result.sha256,
+    dryRun: !!options.dryRun,
+    pid: process.pid,
+  });
 
   let pkg: OpenedPackage | undefined;
   let inTransaction = false;
@@ -127,7 +131,7 @@ export async function importPackage(ctx: Context, zipPath: string, options: Impo
     });
     const vault = needsVault ? await ctx.vault({ create: !options.dryRun }).catch((e) => (options.dryRun ? undefined : Promise.reject(e))) : undefined;
 
-    db.exec('BEGIN IMMEDIATE');
+    beginImmediate(db);
     inTransaction = true;
     const writer = new RecordWriter(ctx, vault, result.jobId, result);
     for (const name of truncated) writer.truncate(name);
@@ -140,10 +144,10 @@ export async function importPackage(ctx: Context, zipPath: string, options: Impo
     checkServiceOrigins(ctx, registry, result);
     if (result.errors.length) throw new ValidationFailed();
     if (options.dryRun) {
-      db.exec('ROLLBACK');
+      rollback(db);
     } else {
       finishJob(ctx, result, 'Succeeded');
-      db.exec('COMMIT');
+      commit(db);
     }
     inTransaction = false;
     result.status = 'Succeeded';
@@ -151,7 +155,7 @@ export async function importPackage(ctx: Context, zipPath: string, options: Impo
     if (options.dryRun) finishJob(ctx, result, 'Succeeded');
     return result;
   } catch (error) {
-    if (inTransaction && db.inTransaction) db.exec('ROLLBACK');
+    if (inTransaction && db.inTransaction) rollback(db);
     if (!(error instanceof ValidationFailed)) {
       if (!(error instanceof MtdvatError) || error instanceof UsageError) throw markFailed(ctx, result, error);
       result.errors.push({ ...error.location, message: error.message });
@@ -186,49 +190,33 @@ async function importEntity(
     schemaId: schema?.id,
   };
   result.entities.push(counts); // counted as it goes, so a stop at the error cap still reports it
-  const mapper = new EntityMapper(entity, schema);
-  if (!schema) result.warnings.push(`entity "${entity.entityName}" has no schema in mtdvat: its records are kept as they are`);
+  const validation = new EntityValidation(entity, schema);
+  if (validation.noSchemaWarning) result.warnings.push(validation.noSchemaWarning);
   for await (const batch of pkg.readBatches(entity)) for (const record of batch) {
     counts.read++;
     total.value++;
     if (total.value % 5000 === 0) options.onProgress?.({ entity: entity.entityName, records: counts.read, totalRecords: total.value });
-    const mapped = mapper.map(record);
+    const checked = validation.check(record);
     let outcome: 'created' | 'updated' | 'unchanged';
-    if (!schema) {
-      outcome = writer.writeRaw(entity.entityName, record.no, mapped);
+    if (checked.kind === 'raw') {
+      outcome = writer.writeRaw(entity.entityName, record.no, checked.mapped);
+    } else if (checked.kind === 'invalid') {
+      counts.failed++;
+      for (const p of checked.problems) addError(result, p);
+      continue;
     } else {
-      const { values, problems } = mapper.normalize(mapped);
-      const keyText = () => displayKey(schema.key.map((k) => values[k] ?? '')); // only errors need it
-      if (problems.length) {
-        counts.failed++;
-        for (const p of problems) addError(result, { entity: entity.entityName, file: entity.file, record: record.no, key: keyText() || undefined, field: p.field, message: p.message });
-        continue;
-      }
-      const written = writer.write(schema, values, record.no);
+      // Duplicates are found by the store (a key this job already wrote), not by a set in memory.
+      const written = writer.write(schema!, checked, record.no);
       if ('duplicate' in written) {
         counts.failed++;
-        addError(result, {
-          entity: entity.entityName,
-          file: entity.file,
-          record: record.no,
-          key: keyText(),
-          message: `duplicate key: another record of "${entity.entityName}" in this package already has ${schema.key.join(' + ')} = "${keyText()}"`,
-        });
+        addError(result, validation.duplicate(record.no, checked.keyText()));
         continue;
       }
       outcome = written.outcome;
     }
     counts[outcome]++;
   }
-  for (const column of mapper.unmappedColumns) {
-    result.warnings.push(`${entity.file}: column "${column}" is not in the manifest's field map and was ignored`);
-  }
-  for (const field of mapper.unknownFields) {
-    result.warnings.push(`${entity.file}: "${field}" is not a field of ${schema?.label} known to mtdvat and was ignored`);
-  }
-  for (const column of mapper.missingMappedColumns()) {
-    if (counts.read > 0) result.warnings.push(`${entity.file}: the manifest maps column "${column}", but the file has no such column`);
-  }
+  result.warnings.push(...validation.warnings(counts.read));
   return counts;
 }
 
@@ -267,17 +255,9 @@ function resolveTruncation(registry: SchemaRegistry, pkg: OpenedPackage, options
   return [...names];
 }
 
-/** Prepared statements for one import run; all writes happen inside the caller's transaction. */
+/** One import run's writes (store/import-writes.ts); all inside the caller's transaction. */
 class RecordWriter {
-  private readonly select;
-  private readonly insert;
-  private readonly update;
-  private readonly touch;
-  private readonly selectSecret;
-  private readonly upsertSecret;
-  private readonly selectRaw;
-  private readonly upsertRaw;
-  private readonly now = new Date().toISOString();
+  private readonly store: ImportWrites;
 
   constructor(
     private readonly ctx: Context,
@@ -285,49 +265,27 @@ class RecordWriter {
     private readonly jobId: number,
     private readonly result?: Pick<ImportResult, 'changes' | 'changeCount' | 'keptSecrets'>,
   ) {
-    const db = ctx.db;
-    this.select = db.prepare('SELECT data, last_job FROM records WHERE company = ? AND entity = ? AND natural_key = ?');
-    this.insert = db.prepare(
-      'INSERT INTO records (company, entity, natural_key, data, last_job, last_record, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-    );
-    this.update = db.prepare(
-      'UPDATE records SET data = ?, last_job = ?, last_record = ?, updated_at = ? WHERE company = ? AND entity = ? AND natural_key = ?',
-    );
-    this.touch = db.prepare('UPDATE records SET last_job = ?, last_record = ? WHERE company = ? AND entity = ? AND natural_key = ?');
-    this.selectSecret = db.prepare('SELECT key_id, value FROM secrets WHERE company = ? AND entity = ? AND natural_key = ? AND field = ?');
-    this.upsertSecret = db.prepare(
-      `INSERT INTO secrets (company, entity, natural_key, field, key_id, value) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (company, entity, natural_key, field) DO UPDATE SET key_id = excluded.key_id, value = excluded.value`,
-    );
-    this.selectRaw = db.prepare('SELECT data, last_job FROM raw_records WHERE company = ? AND entity = ? AND record_no = ?');
-    this.upsertRaw = db.prepare(
-      `INSERT INTO raw_records (company, entity, record_no, data, last_job) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (company, entity, record_no) DO UPDATE SET data = excluded.data, last_job = excluded.last_job`,
-    );
+    this.store = importWrites(ctx.db, ctx.company, jobId, new Date().toISOString());
   }
 
   truncate(name: string): void {
-    const db = this.ctx.db;
-    if (name.startsWith('raw:')) {
-      db.prepare('DELETE FROM raw_records WHERE company = ? AND entity = ?').run(this.ctx.company, name.slice(4));
-      return;
-    }
-    db.prepare('DELETE FROM records WHERE company = ? AND entity = ?').run(this.ctx.company, name);
-    db.prepare('DELETE FROM secrets WHERE company = ? AND entity = ?').run(this.ctx.company, name);
+    if (name.startsWith('raw:')) this.store.truncateRaw(name.slice(4));
+    else this.store.truncateEntity(name);
   }
 
-  write(schema: EntitySchema, values: Record<string, string>, recordNo: number): { outcome: 'created' | 'updated' | 'unchanged' } | { duplicate: true } {
-    const company = this.ctx.company;
-    const keyValues = schema.key.map((k) => values[k]);
-    const key = encodeKey(keyValues);
+  write(
+    schema: EntitySchema,
+    { values, keyValues, key }: { values: Record<string, string>; keyValues: string[]; key: string },
+    recordNo: number,
+  ): { outcome: 'created' | 'updated' | 'unchanged' } | { duplicate: true } {
     // Insert first: on a fresh store (the common, large case) that is one statement per record.
     const fresh = this.buildData(schema, values, {});
-    if (this.insert.run(company, schema.id, key, JSON.stringify(fresh), this.jobId, recordNo, this.now).changes === 1) {
+    if (this.store.insertRecord(schema.id, key, JSON.stringify(fresh), recordNo)) {
       this.writeSecrets(schema, key, keyValues, values);
       return { outcome: 'created' };
     }
-    const existing = this.select.get(company, schema.id, key) as { data: string; last_job: number | null };
-    if (existing.last_job === this.jobId) return { duplicate: true };
+    const existing = this.store.selectRecord(schema.id, key);
+    if (existing.lastJob === this.jobId) return { duplicate: true };
     // Fields the file does not carry keep their stored value.
     const previous = JSON.parse(existing.data) as Record<string, string>;
     const next = this.buildData(schema, values, previous);
@@ -342,10 +300,10 @@ class RecordWriter {
           if (this.result.changes.length < MAX_CHANGES) this.result.changes.push({ entity: schema.label, key: displayKey(keyValues), field, from, to });
         }
       }
-      this.update.run(json, this.jobId, recordNo, this.now, company, schema.id, key);
+      this.store.updateRecord(schema.id, key, json, recordNo);
       return { outcome: 'updated' };
     }
-    this.touch.run(this.jobId, recordNo, company, schema.id, key);
+    this.store.touchRecord(schema.id, key, recordNo);
     return { outcome: secretsChanged ? 'updated' : 'unchanged' };
   }
 
@@ -372,16 +330,16 @@ class RecordWriter {
       if (!spec.secret) continue;
       const plaintext = values[spec.name];
       if (plaintext === undefined || plaintext === '') {
-        if (this.result && this.selectSecret.get(this.ctx.company, schema.id, key, spec.name)) {
+        if (this.result && this.store.selectSecret(schema.id, key, spec.name)) {
           this.result.keptSecrets.push({ entity: schema.label, key: displayKey(keyValues), field: spec.label ?? spec.name });
         }
         continue;
       }
       const address = secretAddress(this.ctx.company, schema.id, keyValues, spec.name);
-      const stored = this.selectSecret.get(this.ctx.company, schema.id, key, spec.name) as { key_id: string; value: Buffer } | undefined;
+      const stored = this.store.selectSecret(schema.id, key, spec.name);
       if (stored && this.vault) {
         try {
-          if (this.vault.decrypt(new Uint8Array(stored.value), stored.key_id, address) === plaintext) continue;
+          if (this.vault.decrypt(new Uint8Array(stored.value), stored.keyId, address) === plaintext) continue;
         } catch {
           // Undecryptable (older key): the package's value replaces it.
         }
@@ -389,15 +347,15 @@ class RecordWriter {
       changed = true;
       if (!this.vault) continue; // dry run without a key yet: nothing is written anyway
       const blob = this.vault.encrypt(plaintext, address);
-      this.upsertSecret.run(this.ctx.company, schema.id, key, spec.name, this.vault.keyId, Buffer.from(blob));
+      this.store.upsertSecret(schema.id, key, spec.name, this.vault.keyId, Buffer.from(blob));
     }
     return changed;
   }
 
   writeRaw(entity: string, recordNo: number, values: Record<string, string>): 'created' | 'updated' | 'unchanged' {
     const json = JSON.stringify(values);
-    const existing = this.selectRaw.get(this.ctx.company, entity, recordNo) as { data: string } | undefined;
-    this.upsertRaw.run(this.ctx.company, entity, recordNo, json, this.jobId);
+    const existing = this.store.selectRaw(entity, recordNo);
+    this.store.upsertRaw(entity, recordNo, json);
     if (!existing) return 'created';
     return existing.data === json ? 'unchanged' : 'updated';
   }
@@ -410,26 +368,16 @@ function checkReferences(ctx: Context, registry: SchemaRegistry, result: ImportR
     const schema = registry.byId(entityResult.schemaId);
     for (const ref of schema.references) {
       const target = registry.byId(ref.entity);
-      const values = ref.fields.map((f) => `json_extract(r.data, '$.${f}')`);
-      const rows = ctx.db
-        .prepare(
-          `SELECT r.natural_key AS key, r.last_record AS record, json_array(${values.join(', ')}) AS target
-           FROM records r
-           WHERE r.company = ? AND r.entity = ? AND r.last_job = ?
-             AND (${values.map((v) => `${v} <> ''`).join(' AND ')})
-             AND NOT EXISTS (SELECT 1 FROM records t WHERE t.company = r.company AND t.entity = ? AND t.natural_key = target)
-           LIMIT 50`,
-        )
-        .all(ctx.company, schema.id, result.jobId, target.id) as { key: string; record: number | null; target: string }[];
+      const rows = danglingReferences(ctx.db, ctx.company, schema.id, result.jobId, ref.fields, target.id);
       for (const row of rows) {
-        const value = (JSON.parse(row.target) as string[]).join(' / ');
+        const values = JSON.parse(row.target) as string[];
         addError(result, {
           entity: entityResult.entity,
           file: entityResult.file,
           record: row.record ?? undefined,
           key: displayKey(JSON.parse(row.key) as string[]),
           field: ref.fields.join(', '),
-          message: `${ref.fields.join(', ')} refers to ${target.label} "${value}", which does not exist (in the package or the stored setup of company ${ctx.company})`,
+          message: `${refersTo(ref.fields, target.label, values)}, which does not exist (in the package or the stored setup of company ${ctx.company})`,
         });
         entityResult.failed++;
       }
@@ -471,9 +419,12 @@ function checkServiceOrigins(ctx: Context, registry: SchemaRegistry, result: Imp
 }
 
 function finishJob(ctx: Context, result: ImportResult, status: 'Succeeded' | 'Failed'): void {
-  ctx.db
-    .prepare('UPDATE import_jobs SET finished_at = ?, status = ?, entities = ?, errors = ? WHERE id = ?')
-    .run(new Date().toISOString(), status, JSON.stringify(result.entities), JSON.stringify(result.errors), result.jobId);
+  finishImportJob(ctx.db, result.jobId, {
+    finishedAt: new Date().toISOString(),
+    status,
+    entitiesJson: JSON.stringify(result.entities),
+    errorsJson: JSON.stringify(result.errors),
+  });
 }
 
 function markFailed(ctx: Context, result: ImportResult, error: unknown): unknown {
@@ -510,8 +461,8 @@ export interface ImportJob {
 }
 
 /** A job still "Executing" whose process is gone was killed mid-import (its transaction rolled back). */
-function isInterrupted(row: Record<string, unknown>): boolean {
-  if (row.status !== 'Executing' || typeof row.pid !== 'number') return false;
+function isInterrupted(row: ImportJobRow): boolean {
+  if (row.status !== 'Executing' || row.pid === null) return false;
   try {
     process.kill(row.pid, 0);
     return false;
@@ -521,20 +472,17 @@ function isInterrupted(row: Record<string, unknown>): boolean {
 }
 
 export function listImportJobs(ctx: Context, limit = 50): ImportJob[] {
-  const rows = ctx.db
-    .prepare('SELECT * FROM import_jobs WHERE company = ? ORDER BY id DESC LIMIT ?')
-    .all(ctx.company, limit) as Record<string, unknown>[];
-  return rows.map((r) => ({
-    id: r.id as number,
-    startedAt: r.started_at as string,
-    finishedAt: (r.finished_at as string) ?? null,
-    company: r.company as string,
-    package: r.package_name as string,
-    sha256: (r.package_sha256 as string) ?? null,
-    status: isInterrupted(r) ? 'Interrupted' : (r.status as string),
-    dryRun: r.dry_run === 1,
-    entities: JSON.parse(r.entities as string) as EntityResult[],
-    errors: JSON.parse(r.errors as string) as ImportProblem[],
+  return listImportJobRows(ctx.db, ctx.company, limit).map((r) => ({
+    id: r.id,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    company: r.company,
+    package: r.packageName,
+    sha256: r.packageSha256,
+    status: isInterrupted(r) ? 'Interrupted' : r.status,
+    dryRun: r.dryRun,
+    entities: JSON.parse(r.entitiesJson) as EntityResult[],
+    errors: JSON.parse(r.errorsJson) as ImportProblem[],
   }));
 }
 

@@ -1,12 +1,12 @@
 /**
  * `mtdvat inspect-package`: what a DMF package holds and what its import would fail on, without a
- * store. Records go through the importer's own mapping and schema validation (EntityMapper), so the
- * problems listed are exactly the ones import-package reports per record.
+ * store. Records go through the importer's own validation pass (validate.ts), so the problems and
+ * warnings listed are exactly the ones import-package reports, in its words.
  */
 import { MtdvatError } from '../errors.js';
-import { EntityMapper } from './mapping.js';
+import { EntityValidation, refersTo } from './validate.js';
 import { loadSchemas } from '../schema/registry.js';
-import { displayKey, encodeKey } from '../store/records.js';
+import { encodeKey } from '../store/records.js';
 import { openPackage } from '../package/reader.js';
 
 export interface InspectProblem {
@@ -65,10 +65,11 @@ export async function inspectPackage(zipPath: string): Promise<InspectResult> {
     const entities: InspectedEntity[] = [];
     // Keys seen per schema across the package, for reference checks inside the package.
     const keysBySchema = new Map<string, Set<string>>();
-    const pendingRefs: { entity: InspectedEntity; target: string; key: string; field: string; value: string; record: number; recordKey: string }[] = [];
+    const pendingRefs: { entity: InspectedEntity; target: string; key: string; fields: string[]; values: string[]; record: number; recordKey: string }[] = [];
     for (const e of pkg.entities) {
       const schema = registry.resolve(e.targetEntity, e.entityName);
-      const mapper = new EntityMapper(e, schema);
+      const validation = new EntityValidation(e, schema);
+      const mapper = validation.mapper;
       const out: InspectedEntity = {
         entity: e.entityName,
         targetEntity: e.targetEntity ?? null,
@@ -88,9 +89,9 @@ export async function inspectPackage(zipPath: string): Promise<InspectResult> {
         problemCount: 0,
         warnings: [],
       };
-      const problem = (p: InspectProblem) => {
+      const problem = ({ record, key, field, message }: InspectProblem) => {
         out.problemCount++;
-        if (out.problems.length < MAX_PROBLEMS) out.problems.push(p);
+        if (out.problems.length < MAX_PROBLEMS) out.problems.push({ record, key, field, message });
       };
       const seen = new Set<string>();
       const keys = schema ? (keysBySchema.get(schema.id) ?? new Set<string>()) : undefined;
@@ -98,25 +99,25 @@ export async function inspectPackage(zipPath: string): Promise<InspectResult> {
       try {
         for await (const record of pkg.readRecords(e)) {
           out.records++;
-          const mapped = mapper.map(record);
-          if (!schema) continue;
-          const { values, problems } = mapper.normalize(mapped);
-          const keyText = displayKey(schema.key.map((k) => values[k] ?? ''));
-          if (problems.length) {
-            for (const p of problems) problem({ record: record.no, key: keyText || undefined, field: p.field, message: p.message });
+          const checked = validation.check(record);
+          if (checked.kind === 'raw') continue;
+          if (checked.kind === 'invalid') {
+            for (const p of checked.problems) problem(p);
             continue;
           }
-          const key = encodeKey(schema.key.map((k) => values[k]));
+          const { values, key } = checked;
           if (seen.has(key)) {
-            problem({ record: record.no, key: keyText, message: `duplicate key: another record of "${e.entityName}" in this package already has ${schema.key.join(' + ')} = "${keyText}"` });
+            problem(validation.duplicate(record.no, checked.keyText()));
             continue;
           }
           seen.add(key);
           keys!.add(key);
-          for (const ref of schema.references) {
+          // The import checks references against the store after writing (the reference check is
+          // there); without a store, inspect can only say which ones the package itself does not hold.
+          for (const ref of schema!.references) {
             const refValues = ref.fields.map((f) => values[f] ?? '');
             if (refValues.every((v) => v === '')) continue;
-            pendingRefs.push({ entity: out, target: ref.entity, key: encodeKey(refValues), field: ref.fields.join(', '), value: displayKey(refValues), record: record.no, recordKey: keyText });
+            pendingRefs.push({ entity: out, target: ref.entity, key: encodeKey(refValues), fields: ref.fields, values: refValues, record: record.no, recordKey: checked.keyText() });
           }
         }
       } catch (error) {
@@ -128,17 +129,15 @@ export async function inspectPackage(zipPath: string): Promise<InspectResult> {
       out.mappedColumns = out.columns.filter((c) => !mapper.unmappedColumns.has(c));
       out.unknownFields = [...mapper.unknownFields];
       out.missingColumns = out.records > 0 ? mapper.missingMappedColumns() : [];
-      if (!schema) out.warnings.push('mtdvat has no schema for this entity: import keeps its records as they are');
-      for (const c of out.unmappedColumns) out.warnings.push(`column "${c}" is not in the manifest's field map and would be ignored`);
-      for (const f of out.unknownFields) out.warnings.push(`"${f}" is not a field of ${schema?.label} known to mtdvat and would be ignored`);
-      for (const c of out.missingColumns) out.warnings.push(`the manifest maps column "${c}", but the file has no such column`);
+      if (validation.noSchemaWarning) out.warnings.push(validation.noSchemaWarning);
+      out.warnings.push(...validation.warnings(out.records));
       entities.push(out);
     }
     // References the package cannot resolve itself fail the import unless the company already holds them.
     for (const ref of pendingRefs) {
       if (keysBySchema.get(ref.target)?.has(ref.key)) continue;
       const label = registry.byId(ref.target).label;
-      ref.entity.warnings.push(`record ${ref.record} ("${ref.recordKey}"): ${ref.field} refers to ${label} "${ref.value}", which is not in the package (import fails unless the company already has it)`);
+      ref.entity.warnings.push(`record ${ref.record} ("${ref.recordKey}"): ${refersTo(ref.fields, label, ref.values)}, which is not in the package (import fails unless the company already has it)`);
     }
     return {
       header: {

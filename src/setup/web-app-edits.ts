@@ -13,6 +13,7 @@ import { updateRecordData } from '../store/records.js';
 import { writeSecret } from '../vault/secrets.js';
 import { findWebAppRecord, WEB_APP_ENTITY as ENTITY } from './web-app.js';
 import { checkRedirectUrl, checkServiceUrl } from './urls.js';
+import { EDITABLE_FIELDS } from './web-app-fields.js';
 
 function schema(): EntitySchema {
   return loadSchemas().byId(ENTITY);
@@ -41,19 +42,6 @@ export async function setCredentials(ctx: Context, name: string, values: { clien
   })();
   return { name: record.data.WEBAPPLICATIONNAME, changed: changes.map(([f]) => f) };
 }
-
-/** Editable non-secret fields and their CLI option names. */
-export const EDITABLE_FIELDS: { option: string; field: string }[] = [
-  { option: 'description', field: 'DESCRIPTION' },
-  { option: 'base-url', field: 'BASEURL' },
-  { option: 'authorization-path', field: 'AUTHORIZATIONURLPATH' },
-  { option: 'token-path', field: 'TOKENURLPATH' },
-  { option: 'redirect-url', field: 'REDIRECTURL' },
-  { option: 'accept', field: 'ACCEPT' },
-  { option: 'content-type', field: 'CONTENTTYPE' },
-  { option: 'authorization-format-mapping', field: 'AUTHORIZATIONFORMATMAPPING' },
-  { option: 'import-token-model-mapping', field: 'IMPORTTOKENMODELMAPPING' },
-];
 
 /** Changes non-secret fields after the schema's validation plus the URL rules `verify` applies. */
 export function updateWebApp(ctx: Context, name: string, changes: Record<string, string>): { name: string; changed: Record<string, { from: string; to: string }> } {

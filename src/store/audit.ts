@@ -28,6 +28,13 @@ export function audit(
   );
 }
 
+/** The newest raw rows (detail as stored JSON text) of one category, for checks that search the text. */
+export function recentAuditText(db: Db, company: string, category: string, limit: number): { app: string | null; at: string; detail: string }[] {
+  return db
+    .prepare('SELECT app, at, detail FROM audit_log WHERE category = ? AND company = ? ORDER BY id DESC LIMIT ?')
+    .all(category, company, limit) as { app: string | null; at: string; detail: string }[];
+}
+
 export function listAudit(db: Db, filter: { category?: string; company?: string; app?: string; limit?: number }): AuditEntry[] {
   const rows = db
     .prepare(

@@ -117,3 +117,20 @@ export function setMeta(db: Db, key: string, value: string): void {
     value,
   );
 }
+
+/*
+ * Hand-run transactions, for work that awaits between statements (better-sqlite3's db.transaction()
+ * takes only synchronous functions). IMMEDIATE takes the write lock at once, so a second writer waits
+ * at BEGIN (busy_timeout) instead of failing mid-way: https://www.sqlite.org/lang_transaction.html
+ */
+export function beginImmediate(db: Db): void {
+  db.exec('BEGIN IMMEDIATE');
+}
+
+export function commit(db: Db): void {
+  db.exec('COMMIT');
+}
+
+export function rollback(db: Db): void {
+  db.exec('ROLLBACK');
+}

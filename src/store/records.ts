@@ -20,6 +20,13 @@ export function displayKey(values: string[]): string {
   return values.filter((v) => v !== '').join(' / ');
 }
 
+/** Rows kept raw (entities without an mtdvat schema), counted per entity. */
+export function countRawRecords(db: Db, company: string): { entity: string; n: number }[] {
+  return db
+    .prepare('SELECT entity, COUNT(*) AS n FROM raw_records WHERE company = ? GROUP BY entity ORDER BY entity')
+    .all(company) as { entity: string; n: number }[];
+}
+
 export function listRecords(db: Db, company: string, entity: string): StoredRecord[] {
   const rows = db
     .prepare('SELECT natural_key, data FROM records WHERE company = ? AND entity = ? ORDER BY natural_key')

@@ -131,6 +131,17 @@ export function writeTokenRow(
   ).run(company, app, t.keyId, Buffer.from(t.accessBlob), Buffer.from(t.refreshBlob), t.accessExpiresAt, t.scope, t.grantedAt, t.refreshedAt);
 }
 
+/** The app name as stored in oauth_tokens or oauth_pending, matched regardless of letter case. */
+export function findStoredAppName(db: Db, company: string, app: string): string | undefined {
+  const row = db
+    .prepare(
+      `SELECT app FROM oauth_tokens WHERE company = ? AND lower(app) = lower(?)
+       UNION SELECT app FROM oauth_pending WHERE company = ? AND lower(app) = lower(?)`,
+    )
+    .get(company, app, company, app) as { app: string } | undefined;
+  return row?.app;
+}
+
 export function deleteTokens(db: Db, company: string, app: string): boolean {
   return db.prepare('DELETE FROM oauth_tokens WHERE company = ? AND app = ?').run(company, app).changes > 0;
 }

@@ -22,10 +22,9 @@ import { ensureFraudConsent, fraudHeadersFor, type ConsentIo } from '../hmrc/fra
 import { rateKey, takeRateSlot } from '../hmrc/rate-limit.js';
 import { BOXES, PERIOD_KEY_PATTERN, toSubmitBody, type VatReturn } from './nine-box.js';
 import { Decimal } from '../lib/decimal.js';
+import { isVrnFormat } from '../lib/vrn.js';
 import { parseJsonExact } from '../lib/exact-json.js';
-import { claimForSending, getReceipt, recordFiled, updateReceipt, type Receipt } from './vat-receipts.js';
-
-export const VRN_PATTERN = /^\d{9}$/;
+import { claimForSending, getReceipt, recordFiled, updateReceipt, type Receipt } from '../store/vat-receipts.js';
 
 export interface VatTarget {
   ctx: Context;
@@ -72,15 +71,13 @@ export function checkSetup(ctx: Context, app: WebApp, opts: { scenario?: string;
   if (app.kind !== 'production' && /production|\blive\b/i.test(app.name)) {
     throw new UsageError(`web application "${app.name}" is named as production but its base URL ${app.baseUrl} is not HMRC production`);
   }
-  const token = ctx.db.prepare('SELECT granted_at FROM oauth_tokens WHERE company = ? AND app = ?').get(ctx.company, app.name) as
-    | { granted_at: string }
-    | undefined;
-  if (!token) return; // the auth module explains how to authorize
+  const binding = readVrnBinding(ctx.db, ctx.company, app.name);
+  if (!binding) return; // the auth module explains how to authorize
   const key = `vat.token_target:${ctx.company}:${app.name}`;
   const host = new URL(app.baseUrl).host;
-  const current = `${token.granted_at}|${app.kind}|${host}`;
+  const current = `${binding.grantedAt}|${app.kind}|${host}`;
   const seen = getMeta(ctx.db, key);
-  if (seen && seen.split('|')[0] === token.granted_at && seen !== current) {
+  if (seen && seen.split('|')[0] === binding.grantedAt && seen !== current) {
     const [, kind, oldHost] = seen.split('|');
     throw new UsageError(
       `the token of web application "${app.name}" was used with ${kind} (${oldHost}), but the application now points at ${app.kind} (${host}); authorize again with \`mtdvat auth get-authorization-code --app ${shellQuote(app.name)}\``,
@@ -132,7 +129,7 @@ export interface VatCall {
 }
 
 export function checkVrn(vrn: string): void {
-  if (!VRN_PATTERN.test(vrn)) throw new UsageError(`--vrn must be 9 digits (HMRC's VAT registration number), got "${vrn}"`);
+  if (!isVrnFormat(vrn)) throw new UsageError(`--vrn must be 9 digits (HMRC's VAT registration number), got "${vrn}"`);
 }
 
 function checkScenario(scenario: string | undefined): void {

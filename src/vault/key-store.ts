@@ -5,7 +5,7 @@ import { VaultError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { getMeta } from '../store/db.js';
 import { getSodium, type Sodium } from './sodium.js';
-import { keyIdsInUse } from './usage.js';
+import { keyIdsInUse } from '../store/ciphertexts.js';
 import { Vault, type KeySource } from './vault.js';
 
 /**

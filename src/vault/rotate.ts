@@ -4,10 +4,8 @@
  */
 import { existsSync, renameSync, unlinkSync } from 'node:fs';
 import { VaultError, UsageError } from '../errors.js';
-import { tokenAddress } from '../store/tokens.js';
 import { audit } from '../store/audit.js';
 import { setMeta, type Db } from '../store/db.js';
-import { secretAddress } from '../store/secrets.js';
 import {
   META_KEY_ID,
   fsyncDir,
@@ -25,9 +23,8 @@ import {
   type KeyOptions,
 } from './key-store.js';
 import { getSodium } from './sodium.js';
-import { keyUsage } from './usage.js';
+import { allCiphertexts, ciphertextRewriter, keyUsage } from '../store/ciphertexts.js';
 import { Vault } from './vault.js';
-import { type SecretAddress } from '../store/secrets.js';
 
 export interface KeyStatus {
   /** `none` when there is no key yet (nothing has been encrypted). */
@@ -78,73 +75,6 @@ export async function keyStatus(db: Db, keyFile: string, env: NodeJS.ProcessEnv)
   };
 }
 
-interface Ciphertext {
-  table: string;
-  column: string;
-  /** WHERE clause values identifying the row. */
-  where: Record<string, string>;
-  keyId: string;
-  blob: Uint8Array;
-  address: SecretAddress;
-}
-
-/** Every ciphertext in the store with the associated-data address its writer used. */
-function* allCiphertexts(db: Db): Generator<Ciphertext> {
-  const secrets = db.prepare('SELECT company, entity, natural_key, field, key_id, value FROM secrets').iterate() as Iterable<{
-    company: string;
-    entity: string;
-    natural_key: string;
-    field: string;
-    key_id: string;
-    value: Buffer;
-  }>;
-  for (const r of secrets) {
-    yield {
-      table: 'secrets',
-      column: 'value',
-      where: { company: r.company, entity: r.entity, natural_key: r.natural_key, field: r.field },
-      keyId: r.key_id,
-      blob: new Uint8Array(r.value),
-      address: secretAddress(r.company, r.entity, JSON.parse(r.natural_key) as string[], r.field),
-    };
-  }
-  const tokens = db.prepare('SELECT company, app, key_id, access_token, refresh_token FROM oauth_tokens').iterate() as Iterable<{
-    company: string;
-    app: string;
-    key_id: string;
-    access_token: Buffer;
-    refresh_token: Buffer;
-  }>;
-  for (const r of tokens) {
-    for (const column of ['access_token', 'refresh_token'] as const) {
-      yield {
-        table: 'oauth_tokens',
-        column,
-        where: { company: r.company, app: r.app },
-        keyId: r.key_id,
-        blob: new Uint8Array(r[column]),
-        address: tokenAddress(r.company, r.app, column),
-      };
-    }
-  }
-  const pending = db.prepare('SELECT company, app, key_id, code_verifier FROM oauth_pending').iterate() as Iterable<{
-    company: string;
-    app: string;
-    key_id: string;
-    code_verifier: Buffer;
-  }>;
-  for (const r of pending) {
-    yield {
-      table: 'oauth_pending',
-      column: 'code_verifier',
-      where: { company: r.company, app: r.app },
-      keyId: r.key_id,
-      blob: new Uint8Array(r.code_verifier),
-      address: tokenAddress(r.company, r.app, 'code_verifier'),
-    };
-  }
-}
-
 /** Decrypts every ciphertext with the current key: proves the key and the stored values are intact. */
 export function verifyAll(db: Db, vault: Vault): number {
   let n = 0;
@@ -159,15 +89,8 @@ export function verifyAll(db: Db, vault: Vault): number {
 function reencryptAll(db: Db, from: Vault, to: Vault): number {
   // Collect first: updating rows while iterating the same table is not allowed by better-sqlite3.
   const items = [...allCiphertexts(db)];
-  const updates = new Map<string, ReturnType<Db['prepare']>>();
-  for (const c of items) {
-    const blob = from.reencrypt(c.blob, c.keyId, c.address, to);
-    const cols = Object.keys(c.where);
-    const sql = `UPDATE ${c.table} SET ${c.column} = ?, key_id = ? WHERE ${cols.map((k) => `${k} = ?`).join(' AND ')}`;
-    let stmt = updates.get(sql);
-    if (!stmt) updates.set(sql, (stmt = db.prepare(sql)));
-    stmt.run([Buffer.from(blob), to.keyId, ...cols.map((k) => c.where[k])]);
-  }
+  const rewrite = ciphertextRewriter(db);
+  for (const c of items) rewrite(c, from.reencrypt(c.blob, c.keyId, c.address, to), to.keyId);
   return items.length;
 }
 

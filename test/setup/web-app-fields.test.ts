@@ -32,3 +32,19 @@ describe('webAppRecordFields (the one mapping of the WebApplication record)', ()
     expect(webAppRecordFields({ key: ['K'], data: {} }).name).toBe('K');
   });
 });
+
+describe('EDITABLE_FIELDS (the one list of fields `web-apps set` may change)', () => {
+  it('names existing, non-secret, non-key fields of the WebApplication schema, each once', async () => {
+    const { EDITABLE_FIELDS } = await import('../../src/setup/web-app-fields.js');
+    const { loadSchemas } = await import('../../src/schema/registry.js');
+    const schema = loadSchemas().byId('WebApplication');
+    for (const f of EDITABLE_FIELDS) {
+      const spec = schema.fields.find((s) => s.name === f.field);
+      expect(spec, f.field).toBeDefined();
+      expect(spec?.secret, f.field).toBeFalsy();
+      expect(schema.key, f.field).not.toContain(f.field);
+    }
+    expect(new Set(EDITABLE_FIELDS.map((f) => f.option)).size).toBe(EDITABLE_FIELDS.length);
+    expect(new Set(EDITABLE_FIELDS.map((f) => f.field)).size).toBe(EDITABLE_FIELDS.length);
+  });
+});

@@ -9,7 +9,7 @@ import { DEFAULT_TEST_USER } from '../../src/emulator/defaults.js';
 import { DEFAULT_SANDBOX_CLIENT } from '../../src/lib/emulator-defaults.js';
 import { APP, BIN, makeHome, runCli, setupWebApp, type TestHome } from '../helpers/setup-web-app.js';
 import { getObligations, submitReturn, AlreadyFiledError, type VatTarget } from '../../src/vat/vat.js';
-import { claimForSending, getReceipt } from '../../src/vat/vat-receipts.js';
+import { claimForSending, getReceipt } from '../../src/store/vat-receipts.js';
 import { createOrganisationTestUser } from '../../src/vat/sandbox-apis.js';
 import { buildReturn } from '../../src/vat/nine-box.js';
 import { listAudit } from '../../src/store/audit.js';

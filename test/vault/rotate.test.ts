@@ -18,7 +18,7 @@ import {
   writeKeyFile,
 } from '../../src/vault/key-store.js';
 import { keyStatus, protectKey, rotateKey, unprotectKey, verifyAll } from '../../src/vault/rotate.js';
-import { keyUsage } from '../../src/vault/usage.js';
+import { keyUsage } from '../../src/store/ciphertexts.js';
 
 // Cheapest Argon2id parameters: the library tests check the wrapping, not the cost (the CLI uses MODERATE).
 const CHEAP = { opslimit: 1, memlimit: 8192 };
@@ -273,7 +273,7 @@ describe('failures are clear VaultErrors naming the record', () => {
 
 describe('coverage of the store', () => {
   it('rotation and status know every table that holds ciphertexts (a key_id column)', async () => {
-    const { CIPHERTEXT_TABLES } = await import('../../src/vault/usage.js');
+    const { CIPHERTEXT_TABLES } = await import('../../src/store/ciphertexts.js');
     const tables = (ctx.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
     const found: Record<string, string[]> = {};
     for (const t of tables) {

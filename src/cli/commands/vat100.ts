@@ -31,9 +31,10 @@ export const vat100Command: CommandModule<GlobalArgs, Vat100Args> = {
     const { print, printJson } = await import('../output.js');
     const { readReturnFile } = await import('../../vat/return-file.js');
     const { writeVat100 } = await import('../../vat/vat100.js');
-    const { getReceipt } = await import('../../vat/vat-receipts.js');
+    const { getReceipt } = await import('../../store/vat-receipts.js');
     const { UsageError } = await import('../../errors.js');
-    if (argv.vrn !== undefined && !/^\d{9}$/.test(String(argv.vrn))) throw new UsageError(`--vrn must be 9 digits, got "${argv.vrn}"`);
+    const { isVrnFormat } = await import('../../lib/vrn.js');
+    if (argv.vrn !== undefined && !isVrnFormat(String(argv.vrn))) throw new UsageError(`--vrn must be 9 digits, got "${argv.vrn}"`);
     for (const k of ['period-start', 'period-end', 'due'] as const) {
       const v = argv[k];
       if (v !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v)) throw new UsageError(`--${k} must be a date YYYY-MM-DD, got "${v}"`);

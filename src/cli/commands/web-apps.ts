@@ -4,6 +4,7 @@ import { withContext, type GlobalArgs } from '../global.js';
 import { info, print, printJson, table } from '../output.js';
 import { escapeControls } from '../../lib/terminal-text.js';
 import { ask, askHidden, isInteractive, readStdin } from '../prompt.js';
+import { EDITABLE_FIELDS } from '../../setup/web-app-fields.js';
 
 interface NameArgs extends GlobalArgs {
   name: string;
@@ -13,18 +14,6 @@ interface CredentialArgs extends NameArgs {
   secretStdin?: boolean;
 }
 
-// Mirrors EDITABLE_FIELDS in src/report/web-apps.ts; kept here so `--help` needs no library import.
-const SET_OPTIONS: Record<string, { field: string; describe: string }> = {
-  description: { field: 'DESCRIPTION', describe: 'Description' },
-  'base-url': { field: 'BASEURL', describe: 'Base URL (https; http only for a loopback emulator, e.g. http://127.0.0.1:9797)' },
-  'authorization-path': { field: 'AUTHORIZATIONURLPATH', describe: 'Authorization URL path (e.g. /oauth/authorize)' },
-  'token-path': { field: 'TOKENURLPATH', describe: 'Token URL path (e.g. /oauth/token)' },
-  'redirect-url': { field: 'REDIRECTURL', describe: 'Redirect URL: urn:ietf:wg:oauth:2.0:oob or a loopback URL' },
-  accept: { field: 'ACCEPT', describe: 'Accept header (application/vnd.hmrc.1.0+json)' },
-  'content-type': { field: 'CONTENTTYPE', describe: 'Content type (application/json)' },
-  'authorization-format-mapping': { field: 'AUTHORIZATIONFORMATMAPPING', describe: 'Authorization format mapping (ER configuration name)' },
-  'import-token-model-mapping': { field: 'IMPORTTOKENMODELMAPPING', describe: 'Import token model mapping (ER configuration name)' },
-};
 
 const setOrNot = (b: boolean) => (b ? 'set (encrypted)' : 'not set');
 
@@ -115,13 +104,13 @@ const set: CommandModule<GlobalArgs, NameArgs & Record<string, unknown>> = {
   describe: 'Change non-secret fields (e.g. point "Sandbox HMRC" at the local emulator with --base-url http://127.0.0.1:9797)',
   builder: (y) => {
     let b = y.positional('name', { type: 'string', demandOption: true, describe: 'Application name' });
-    for (const [option, spec] of Object.entries(SET_OPTIONS)) b = b.option(option, { type: 'string', describe: spec.describe });
+    for (const spec of EDITABLE_FIELDS) b = b.option(spec.option, { type: 'string', describe: spec.describe });
     return b as unknown as Argv<NameArgs & Record<string, unknown>>;
   },
   handler: async (argv) => {
     const changes: Record<string, string> = {};
-    for (const [option, spec] of Object.entries(SET_OPTIONS)) {
-      const v = argv[option];
+    for (const spec of EDITABLE_FIELDS) {
+      const v = argv[spec.option];
       if (typeof v === 'string') changes[spec.field] = v;
     }
     const { updateWebApp } = await import('../../setup/web-app-edits.js');

@@ -4,6 +4,7 @@
  * the setup package, so only their data-side part is checked.
  */
 import { listTokenMeta } from '../../store/tokens.js';
+import { recentAuditText } from '../../store/audit.js';
 import { isVrnFormat, isValidVrn } from '../../lib/vrn.js';
 import { POPULATE_ACTION, PROCESSINGS, VRN_FIELD, WEB_APPS } from '../mtd-expectations.js';
 import { linksOf } from './processings.js';
@@ -68,9 +69,7 @@ function erConfigurations(input: VerifyInput): Check {
 function sandboxSubscription(input: VerifyInput): Check[] {
   const sandboxApps = WEB_APPS.filter((a) => a.kind === 'sandbox' && inScope(input.scope.webApps, a.name)).map((a) => a.name);
   if (!sandboxApps.length) return [];
-  const rows = input.ctx.db
-    .prepare(`SELECT app, at, detail FROM audit_log WHERE category = 'hmrc' AND company = ? ORDER BY id DESC LIMIT 500`)
-    .all(input.company) as { app: string | null; at: string; detail: string }[];
+  const rows = recentAuditText(input.ctx.db, input.company, 'hmrc', 500);
   const hit = rows.find((r) => r.app && sandboxApps.includes(r.app) && /"(status|httpStatus)"\s*:\s*403\b/.test(r.detail) && !/INVALID_|CLIENT_OR_AGENT/.test(r.detail));
   const title = 'Sandbox application is subscribed to the VAT (MTD) API (FAQ: 403 in sandbox)';
   return [

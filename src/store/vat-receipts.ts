@@ -1,5 +1,5 @@
 /** vat_receipts rows: one per (company, VRN, period key); the guard against sending a return twice. */
-import type { Db } from '../store/db.js';
+import type { Db } from './db.js';
 
 export type ReceiptStatus = 'sending' | 'filed' | 'failed' | 'unknown';
 
