@@ -3,7 +3,7 @@
  * pointing at a running emulator, with the emulator client's credentials stored encrypted.
  * (Inserts the WebApplication record directly; the importer is not needed for this.)
  */
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,9 +13,10 @@ import type { Context } from '../../src/context.js';
 import { openContext } from '../../src/open-context.js';
 import { encodeKey } from '../../src/store/records.js';
 import { writeSecret } from '../../src/vault/secrets.js';
+import { runCli as runBuiltCli, type CliResult } from './cli.js';
 
 export const APP = 'Sandbox HMRC';
-export const BIN = fileURLToPath(new URL('../../bin/mtdvat.js', import.meta.url));
+export { BIN } from './cli.js';
 export const OOB = 'urn:ietf:wg:oauth:2.0:oob';
 
 export interface TestHome {
@@ -75,34 +76,11 @@ export async function setupWebApp(t: TestHome, app: WebAppSetup): Promise<void> 
   }
 }
 
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type RunResult = CliResult;
 
-/** Runs the BUILT binary (no TTY, CI=true) with --home; optional stdin. */
-export function runCli(t: TestHome, args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv; onStderr?: (chunk: string) => void } = {}): Promise<RunResult> & { child: import('node:child_process').ChildProcess } {
-  if (!existsSync(BIN)) throw new Error(`${BIN} missing`);
-  const child = spawn(process.execPath, [BIN, '--home', t.home, ...args], {
-    cwd: t.home,
-    env: { ...t.env, ...(opts.env ?? {}) },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => {
-    stderr += c;
-    opts.onStderr?.(c);
-  });
-  if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
-  else child.stdin.end();
-  const done = new Promise<RunResult>((resolvePromise) => {
-    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
-  }) as Promise<RunResult> & { child: typeof child };
-  done.child = child;
-  return done;
+/** The one runCli (helpers/cli.ts) on a test home: --home, the home's environment, cwd in the home. */
+export function runCli(t: TestHome, args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv; onStderr?: (chunk: string) => void } = {}): Promise<RunResult> & { child: ChildProcess } {
+  return runBuiltCli(['--home', t.home, ...args], { cwd: t.home, env: { ...t.env, ...(opts.env ?? {}) }, input: opts.stdin, onStderr: opts.onStderr });
 }
 
 /** Every byte of the store files (db, -wal, -shm) as latin1 text, for plaintext searches. */

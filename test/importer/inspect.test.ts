@@ -6,7 +6,7 @@ import { inspectPackage } from '../../src/importer/inspect.js';
 import { importPackage } from '../../src/importer/import-package.js';
 import { openContext } from '../../src/open-context.js';
 import { buildPackage, webAppsEntity, webServicesEntity, WEB_APPS, WEB_SERVICES } from '../helpers/package-builder.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runCli } from '../helpers/cli.js';
 import { REAL_D365 } from '../helpers/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -101,9 +101,9 @@ describe('inspectPackage', () => {
 });
 
 describe('mtdvat inspect-package (built binary)', () => {
-  test('clean package: exit 0, --json shape, never opens a store', () => {
+  test('clean package: exit 0, --json shape, never opens a store', async () => {
     const home = join(dir(), 'never-created');
-    const r = runCli(['inspect-package', MTD_ZIP, '--json', '--home', home], { env: { MTDVAT_HOME: home } });
+    const r = await runCli(['inspect-package', MTD_ZIP, '--json', '--home', home], { env: { MTDVAT_HOME: home } });
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(Object.keys(doc)).toEqual(['header', 'entities']);
@@ -111,7 +111,7 @@ describe('mtdvat inspect-package (built binary)', () => {
       for (const k of ['entity', 'file', 'format', 'records', 'columns', 'schema', 'problems']) expect(e).toHaveProperty(k);
     }
     expect(existsSync(home)).toBe(false);
-    const text = runCli(['inspect-package', MTD_ZIP, '--home', home]);
+    const text = await runCli(['inspect-package', MTD_ZIP, '--home', home]);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('No problem would fail the import.');
     expect(text.stdout).toContain('Web service settings');
@@ -123,7 +123,7 @@ describe('mtdvat inspect-package (built binary)', () => {
     const zip = await brokenPackage(d);
     const outputs: string[] = [];
     for (const args of [[], ['--json']]) {
-      const r = runCli(['inspect-package', zip, ...args, '--home', join(d, 'home')]);
+      const r = await runCli(['inspect-package', zip, ...args, '--home', join(d, 'home')]);
       outputs.push(r.stdout, r.stderr);
       expect(r.code).toBe(1);
     }
@@ -136,11 +136,11 @@ describe('mtdvat inspect-package (built binary)', () => {
     expect(existsSync(join(d, 'home'))).toBe(false);
   });
 
-  test('not a zip → exit 1 with a message', () => {
+  test('not a zip → exit 1 with a message', async () => {
     const d = dir();
     const f = join(d, 'x.zip');
     writeFileSync(f, 'not a zip');
-    const r = runCli(['inspect-package', f]);
+    const r = await runCli(['inspect-package', f]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^mtdvat: /);
   });

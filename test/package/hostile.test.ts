@@ -557,7 +557,7 @@ function dumpSetup(): string {
     const out: Record<string, unknown[]> = {};
     for (const t of tables) {
       out[t] = (db.prepare(`SELECT * FROM "${t}"`).all() as Record<string, unknown>[])
-        .map((r) => JSON.stringify(r, (_k, v: unknown) => (v && typeof v === 'object' && 'type' in v && (v as { type: string }).type === 'Buffer' ? Buffer.from((v as { data: number[] }).data).toString('hex') : v)))
+        .map((r) => JSON.stringify(r, (_k, v: unknown) => (v && typeof v === 'object' && 'type' in v && (v as { type: string }).type === 'Buffer' ? Buffer.from((v as unknown as { data: number[] }).data).toString('hex') : v)))
         .sort();
     }
     return JSON.stringify(out);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { renderVerifyHtml, escapeHtml } from '../../src/verify/verify-html.js';
 import type { VerifyResult } from '../../src/verify/verify.js';
 import { SECRETS, seedSetup } from '../helpers/mtd-setup.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runCli } from '../helpers/cli.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const out = mkdtempSync(join(tmpdir(), 'mtdvat-html-'));
@@ -21,7 +21,7 @@ const sample: VerifyResult = {
 };
 
 describe('renderVerifyHtml', () => {
-  test('self-contained, escaped, grouped by area with counts', () => {
+  test('self-contained, escaped, grouped by area with counts', async () => {
     const html = renderVerifyHtml(sample, { generatedAt: new Date('2025-01-02T03:04:00Z') });
     expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html).not.toMatch(/<script|<link|src=|@import|url\(/i);
@@ -46,7 +46,7 @@ describe('HTML report in headless Chromium', () => {
     const seeded = await seedSetup({ credentials: { sandboxSecret: null } });
     seeded.ctx.close();
     const file = join(out, 'report.html');
-    const r = runCli(['verify', '--format', 'html', '--output', file, '--home', seeded.home], { env: { MTDVAT_MASTER_KEY: seeded.key } });
+    const r = await runCli(['verify', '--format', 'html', '--output', file, '--home', seeded.home], { env: { MTDVAT_MASTER_KEY: seeded.key } });
     expect(r.code).toBe(1); // the missing sandbox secret fails
     const html = readFileSync(file, 'utf8');
     for (const s of Object.values(SECRETS)) expect(html + r.stdout + r.stderr).not.toContain(s);

@@ -5,7 +5,7 @@ import { verifySetup, renderVerifyText, type VerifyResult } from '../../src/veri
 import { NotFoundError } from '../../src/errors.js';
 import { DEFAULT_SANDBOX_CLIENT } from '../../src/lib/emulator-defaults.js';
 import { SECRETS, insertToken, newKey, seedSetup, tempHome, type SeedOptions, type SetupRecords } from '../helpers/mtd-setup.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runCli } from '../helpers/cli.js';
 import { importPackage } from '../../src/importer/import-package.js';
 import { join, resolve } from 'node:path';
 
@@ -304,12 +304,12 @@ describe('mtdvat verify (built binary)', () => {
     s.ctx.close();
     const env = { MTDVAT_MASTER_KEY: s.key };
     const outputs: string[] = [];
-    const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) => {
-      const r = runCli([...args, '--home', s.home], { env: { ...env, ...extra } });
+    const cli = async (args: string[], extra: NodeJS.ProcessEnv = {}) => {
+      const r = await runCli([...args, '--home', s.home], { env: { ...env, ...extra } });
       outputs.push(r.stdout, r.stderr);
       return r;
     };
-    let r = cli(['verify', '--json']);
+    let r = await cli(['verify', '--json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(Object.keys(doc)).toEqual(['ok', 'company', 'checks']);
@@ -317,33 +317,33 @@ describe('mtdvat verify (built binary)', () => {
     expect(doc.company).toBe('DAT');
     for (const c of doc.checks) expect(Object.keys(c)).toEqual(['id', 'title', 'status', 'detail', 'fix']);
 
-    r = cli(['verify'], { NO_COLOR: '' });
+    r = await cli(['verify'], { NO_COLOR: '' });
     expect(r.code).toBe(0);
     expect(r.stdout).not.toMatch(/\x1b\[/);
     expect(r.stdout).toContain('OK — ');
 
-    r = cli(['verify'], { NO_COLOR: '', FORCE_COLOR: '1' });
+    r = await cli(['verify'], { NO_COLOR: '', FORCE_COLOR: '1' });
     expect(r.stdout).toMatch(/\x1b\[/);
 
     const html = `${s.home}/report.html`;
-    r = cli(['verify', '--format', 'html', '--output', html]);
+    r = await cli(['verify', '--format', 'html', '--output', html]);
     expect(r.code).toBe(0);
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(html, 'utf8')).toMatch(/^<!DOCTYPE html>/);
 
     // Break it: a wrong key makes verify fail with exit 1, JSON still complete.
-    r = cli(['verify', '--json'], { MTDVAT_MASTER_KEY: newKey() });
+    r = await cli(['verify', '--json'], { MTDVAT_MASTER_KEY: newKey() });
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).ok).toBe(false);
-    r = cli(['verify', '--processing', 'UK MTD VAT TEST'], { MTDVAT_MASTER_KEY: newKey() });
+    r = await cli(['verify', '--processing', 'UK MTD VAT TEST'], { MTDVAT_MASTER_KEY: newKey() });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('FAIL  Client secret of "Sandbox HMRC"');
     expect(r.stdout).not.toContain('Dynamics 365 Finance');
 
-    r = cli(['verify', '--processing', 'Nope']);
+    r = await cli(['verify', '--processing', 'Nope']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('no processing "Nope"');
-    r = cli(['verify', '--format', 'html', '--json']);
+    r = await cli(['verify', '--format', 'html', '--json']);
     expect(r.code).toBe(2);
 
     const all = outputs.join('\n') + readFileSync(html, 'utf8');
