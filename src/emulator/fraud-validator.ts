@@ -1,5 +1,5 @@
 /**
- * Fraud-prevention header checks (spec v3.3; hmrc-protocol.md §4.4–4.6), shaped like HMRC's
+ * Fraud-prevention header checks (spec v3.3: https://developer.service.hmrc.gov.uk/guides/fraud-prevention/), shaped like HMRC's
  * Test Fraud Prevention Headers API. A pure function so client tests can call it without a server.
  * HMRC's real validator does more (and sees every request); this is the documented minimal set.
  */
@@ -64,10 +64,10 @@ export const TEST_SCENARIO_HEADER = 'gov-test-scenario';
 const KNOWN = new Set<string>([...Object.values(H), ...RETIRED, TEST_SCENARIO_HEADER]);
 
 const VIA_SERVER = new Set<ConnectionMethod>(['DESKTOP_APP_VIA_SERVER', 'MOBILE_APP_VIA_SERVER', 'WEB_APP_VIA_SERVER', 'OTHER_VIA_SERVER']);
-/** Methods where Gov-Client-User-IDs must carry `os=` (§4.4). */
+/** Methods where Gov-Client-User-IDs must carry `os=` (https://developer.service.hmrc.gov.uk/guides/fraud-prevention/connection-method/). */
 const NEEDS_OS = new Set<ConnectionMethod>(['DESKTOP_APP_DIRECT', 'OTHER_DIRECT', 'BATCH_PROCESS_DIRECT', 'DESKTOP_APP_VIA_SERVER', 'OTHER_VIA_SERVER']);
 
-/** Required headers per connection method, from the §4.4 table. */
+/** Required headers per connection method (https://developer.service.hmrc.gov.uk/guides/fraud-prevention/connection-method/). */
 export function requiredHeaders(method: ConnectionMethod): string[] {
   const r: string[] = [H.method, H.deviceId, H.userIds, H.timezone, H.license, H.product, H.version];
   const web = method === 'WEB_APP_VIA_SERVER';

@@ -1,7 +1,7 @@
 /**
- * OAuth 2.0 as HMRC runs it (hmrc-protocol.md §2): /oauth/authorize with its HTML journey,
+ * OAuth 2.0 as HMRC runs it (https://developer.service.hmrc.gov.uk/api-documentation/docs/authorisation/user-restricted-endpoints): /oauth/authorize with its HTML journey,
  * the /__test/authorize shortcut, and /oauth/token for the three grants.
- * Error codes and descriptions follow the §2.2 and §2.5 tables exactly, including HMRC's quirks
+ * Error codes and descriptions follow HMRC's authorize and token errors exactly, including its quirks
  * (invalid/used codes are `invalid_request`, unknown grant types are `invalid_request`).
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
@@ -28,7 +28,7 @@ const LOOPBACK_REDIRECT = /^http:\/\/(127\.0\.0\.1|localhost)(:\d{1,5})?(\/[^#\s
 
 /** Redirect URI check: default set (oob + any loopback port) or the client's registered list (prefix match, `*` wildcard). */
 export function redirectAllowed(client: SandboxClient, uri: string): boolean {
-  if (uri.includes('#')) return false; // fragments are never valid (HMRC §2.1)
+  if (uri.includes('#')) return false; // fragments are never valid (HMRC's redirect URI rules)
   if (!client.redirectUris) return OOB_REDIRECT_URIS.includes(uri) || LOOPBACK_REDIRECT.test(uri);
   return client.redirectUris.some((reg) => {
     if (reg.includes('*')) {
@@ -53,7 +53,7 @@ interface OAuthError {
 
 const err = (status: number, error: string, description: string): OAuthError => ({ status, error, description });
 
-/** Validates authorize parameters in the order of hmrc-protocol.md §2.2. */
+/** Validates authorize parameters in the order HMRC's authorization endpoint checks them. */
 export function validateAuthorize(
   state: SandboxState,
   get: (name: string) => string | undefined,
@@ -249,7 +249,7 @@ function issueUserTokens(state: SandboxState, grantId: string): Record<string, u
     grantId,
   });
   state.refreshTokens.set(refresh, { grantId, accessToken: access });
-  // Key order as captured from the live sandbox (§2.5).
+  // Key order as captured from the live sandbox.
   return {
     access_token: access,
     refresh_token: refresh,
@@ -331,7 +331,7 @@ export function handleToken(ctx: Ctx): void {
     if (!record || !grant || grant.revoked || grant.clientId !== clientId || now >= grant.expiresAt) {
       return tokenError(ctx, 400, 'invalid_grant', 'refresh_token is invalid');
     }
-    // Rotation: the refresh token is single-use and the access token issued with it dies now (§2.6).
+    // Rotation: the refresh token is single-use and the access token issued with it dies now (https://developer.service.hmrc.gov.uk/api-documentation/docs/authorisation/user-restricted-endpoints, "Refreshing an access token").
     state.refreshTokens.delete(refresh);
     state.accessTokens.delete(record.accessToken);
     return sendJson(ctx, 200, issueUserTokens(state, grant.id));
@@ -352,7 +352,7 @@ export function handleToken(ctx: Ctx): void {
       access_token: access,
       token_type: 'bearer',
       expires_in: ACCESS_TOKEN_TTL_S,
-      scope: scopes.length ? scopes.join(' ') : 'default', // "default" when none asked for (observed, §2.7)
+      scope: scopes.length ? scopes.join(' ') : 'default', // "default" when none asked for (observed in the sandbox)
     });
   }
 

@@ -1,7 +1,8 @@
 /**
  * HTML for the emulated HMRC authorisation journey. Plain forms, no JavaScript, so tests can drive
  * it with fetch and users with any browser. Element ids/texts follow what HMRC's live sandbox shows
- * (hmrc-protocol.md §2.3): #appNameParagraph + "Continue", #userId/#password + "Sign in",
+ * (https://developer.service.hmrc.gov.uk/api-documentation/docs/authorisation/user-restricted-endpoints,
+ * and the live sandbox's pages): #appNameParagraph + "Continue", #userId/#password + "Sign in",
  * #givePermission "Grant authority" and a "Do not grant authority" option.
  */
 

@@ -1,5 +1,6 @@
 /**
- * The API platform layer HMRC runs before any API service sees a request (hmrc-protocol.md §2.9):
+ * The API platform layer HMRC runs before any API service sees a request 
+ * (https://developer.service.hmrc.gov.uk/api-documentation/docs/reference-guide#errors):
  * Accept header, bearer token, token type, scope, rate limit. Its errors are `{code, message}`.
  */
 import { performance } from 'node:perf_hooks';

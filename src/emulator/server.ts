@@ -1,7 +1,7 @@
 /**
  * mtdvat's local HMRC emulator: a real HTTP server on 127.0.0.1 that speaks HMRC's OAuth 2.0,
  * VAT (MTD) v1.0, Create Test User and Test Fraud Prevention Headers APIs as described in
- * /work/shared/reference/hmrc-protocol.md. Used by `mtdvat sandbox` and as the fixture for every
+ * HMRC's Developer Hub (https://developer.service.hmrc.gov.uk/api-documentation). Used by `mtdvat sandbox` and as the fixture for every
  * auth/VAT test (tests start it on port 0 and talk to it with real fetch).
  *
  * Route map:
@@ -377,7 +377,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   // `api` is assigned before the server can receive a request.
   let api!: RunningSandbox;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    // Every response carries a correlation id, like HMRC's (§3.1).
+    // Every response carries a correlation id, like HMRC's (X-CorrelationId: https://developer.service.hmrc.gov.uk/api-documentation/docs/api/service/vat-api/1.0).
     res.setHeader('X-CorrelationId', randomUUID());
     res.setHeader('X-Content-Type-Options', 'nosniff');
     void (async () => {

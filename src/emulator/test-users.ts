@@ -1,5 +1,5 @@
 /**
- * Create Test User API (hmrc-protocol.md §5.1): generated users can then sign in on the
+ * Create Test User API (https://developer.service.hmrc.gov.uk/api-documentation/docs/api/service/api-platform-test-user/1.0): generated users can then sign in on the
  * emulated journey and use their VRN. Values are generated the way HMRC's Generator.scala does.
  */
 import { randomInt } from 'node:crypto';

@@ -1,6 +1,6 @@
 /**
- * VAT (MTD) API v1.0 routes (hmrc-protocol.md §3). Validation order and error bodies follow HMRC's
- * service *code* (§3.10), not the OpenAPI examples: legacy `{statusCode,message}` bodies for date
+ * VAT (MTD) API v1.0 routes (https://developer.service.hmrc.gov.uk/api-documentation/docs/api/service/vat-api/1.0). Validation order and error bodies follow
+ * HMRC's service *code* (https://github.com/hmrc/vat-api), not the OpenAPI examples: legacy `{statusCode,message}` bodies for date
  * errors, `INVALID_REQUEST` envelopes for body errors, `BUSINESS_ERROR` for NOT_FINALISED/duplicates.
  * Order inside each handler: (body parse) → VRN format → enrolment → parameters/body → scenario → data.
  */
@@ -22,7 +22,7 @@ const PERIOD_KEY = /^[#0-9A-Z]{4}$/;
 
 const legacy = (message: string) => ({ statusCode: 400, message });
 
-/** Known Gov-Test-Scenario values per endpoint (§3.3–3.7). "DEFAULT" is accepted everywhere. */
+/** Known Gov-Test-Scenario values per endpoint (https://developer.service.hmrc.gov.uk/api-documentation/docs/api/service/vat-api/1.0). "DEFAULT" is accepted everywhere. */
 const OBLIGATION_SCENARIOS = new Set([
   'DEFAULT',
   'QUARTERLY_NONE_MET',
@@ -108,7 +108,7 @@ interface Obligation {
 }
 
 /**
- * One month and seven days after the period end (§3.3). For a month-end period the month step lands on
+ * One month and seven days after the period end (HMRC's obligations). For a month-end period the month step lands on
  * the next month's end (30 June → 31 July → 7 August), which is what HMRC's data shows.
  */
 function dueDate(endMs: number): number {
@@ -490,7 +490,7 @@ export function handleViewReturn(ctx: Ctx, token: AccessTokenRecord, vrn: string
   }
   if (s === 'INSOLVENT_TRADER') return sendJson(ctx, 403, INSOLVENT);
   const stored = ctx.state.returns.get(`${vrn}|${periodKey}`);
-  // HMRC's code answers "not found" with an empty 404 and no Content-Type (§3.5).
+  // HMRC's code answers "not found" with an empty 404 and no Content-Type (https://github.com/hmrc/vat-api).
   if (!stored) return sendEmpty(ctx, 404);
   sendJson(ctx, 200, { periodKey, ...stored.boxes });
 }

@@ -1,5 +1,5 @@
 /**
- * Fraud-prevention headers (HMRC specification v3.3; hmrc-protocol.md §4), legally required on every
+ * Fraud-prevention headers (HMRC specification v3.3: https://developer.service.hmrc.gov.uk/guides/fraud-prevention/), legally required on every
  * VAT API call.
  *
  * Connection method: mtdvat is a program on the user's own machine that calls HMRC directly, so it
@@ -95,7 +95,7 @@ export function timezoneOf(offsetMinutesEastOfUtc: number): string {
   return `UTC${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
-/** The wire headers, exactly as spec v3.3 §4.2 says. Pure: same values → same headers. */
+/** The wire headers, encoded exactly as spec v3.3 says (https://developer.service.hmrc.gov.uk/guides/fraud-prevention/). Pure: same values → same headers. */
 export function encodeFraudHeaders(v: FraudValues): Record<string, string> {
   const h: Record<string, string> = {
     'Gov-Client-Connection-Method': v.connectionMethod,

@@ -4,7 +4,7 @@
  */
 import { PackageError, type ErrorLocation } from '../errors.js';
 
-/** Characters XML 1.0 allows (§2.2): tab, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF. */
+/** Characters XML 1.0 allows (https://www.w3.org/TR/xml/#charsets): tab, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF. */
 // eslint-disable-next-line no-control-regex
 const ILLEGAL_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 

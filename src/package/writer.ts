@@ -1,6 +1,6 @@
 /**
- * Writes a D365 data package the way D365 Finance exports one (see
- * /work/shared/reference/dmf-package-format.md §1–§2): `Manifest.xml` and `PackageHeader.xml` as
+ * Writes a D365 data package the way D365 Finance exports one (https://learn.microsoft.com/en-us/dynamics365/fin-ops-core/dev-itpro/data-entities/data-entities-data-packages,
+ * checked against real exports): `Manifest.xml` and `PackageHeader.xml` as
  * UTF-16LE with a BOM, no declaration, on one line, members in ordinal order; one data file per entity.
  *
  * The writer writes records as given. Callers blank secret fields before calling it.
@@ -70,12 +70,12 @@ export const SOURCE_FORMAT: Record<PackageFormat, string> = {
 
 const EXTENSION: Record<PackageFormat, string> = { 'xml-element': '.xml', 'xml-attribute': '.xml', excel: '.xlsx', csv: '.csv' };
 
-/** D365's worksheet name: spaces, `/` and `-` become `_`, cut to 30 characters (§1.6). Excel's other forbidden characters too. */
+/** D365's worksheet name: spaces, `/` and `-` become `_`, cut to 30 characters (as D365's Excel exports name them). Excel's other forbidden characters too. */
 export function sheetNameFor(label: string): string {
   return [...label.replace(/[\s/\-\\?*[\]:]/g, '_')].slice(0, 30).join('');
 }
 
-/** Data file name: the entity label minus characters that file names cannot hold, plus the extension (§1.1). */
+/** Data file name: the entity label minus characters that file names cannot hold, plus the extension (as D365 names them). */
 export function fileNameFor(label: string, format: PackageFormat): string {
   // eslint-disable-next-line no-control-regex
   const base = label.replace(/[<>:"/\\|?*\u0000-\u001f]/g, '').trim();

@@ -76,7 +76,7 @@ function decodeXstring(text: string): string {
 }
 
 /**
- * One function for every value exceljs can hand back (see stack.md §3). `numberText` turns a number
+ * One function for every value exceljs can hand back (dates, rich text, formulas, errors, hyperlinks). `numberText` turns a number
  * cell into text (amount readers pass Excel's 15-digit view, so 0.1+0.2 reads as 0.3).
  */
 export function cellToString(value: unknown, numberText: (n: number) => string = String): string {
@@ -131,7 +131,7 @@ export interface XlsxReadOptions {
 
 /**
  * Reads the entity's sheet with exceljs's own streaming sheet reader, style table and shared-string
- * parser (stack.md §3), fed from the parts we have already unzipped and checked. exceljs's
+ * parser, fed from the parts we have already unzipped and checked. exceljs's
  * WorkbookReader is not used: it unzips a second time through unzipper (no limits, local headers
  * trusted), spools sheets to TMPDIR when the parts come in another order, and loading it costs
  * about as much as the whole import of a small package.

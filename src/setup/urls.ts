@@ -1,5 +1,5 @@
 /**
- * URL rules (hmrc-protocol.md §1, §2.1): HTTPS everywhere except a loopback host (the local emulator);
+ * URL rules (https://developer.service.hmrc.gov.uk/api-documentation/docs/reference-guide, https://developer.service.hmrc.gov.uk/api-documentation/docs/authorisation/user-restricted-endpoints): HTTPS everywhere except a loopback host (the local emulator);
  * redirect URIs are the out-of-band URN or a loopback URL.
  */
 import { isLoopbackHost, OOB_REDIRECT } from './web-app.js';

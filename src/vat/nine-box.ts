@@ -1,5 +1,6 @@
 /**
- * The VAT return ("nine boxes") as exact decimals, with HMRC's submit rules (hmrc-protocol.md §3.4)
+ * The VAT return ("nine boxes") as exact decimals, with HMRC's submit rules
+ * (https://developer.service.hmrc.gov.uk/api-documentation/docs/api/service/vat-api/1.0, "Submit VAT return for period")
  * enforced on the client so a return that HMRC would reject never leaves the machine.
  */
 import { ValidationError } from '../errors.js';
@@ -71,7 +72,7 @@ export const RETURN_FIELD_NAMES = ['periodKey', ...BOXES.map((b) => b.field), 'f
 
 export const PERIOD_KEY_PATTERN = /^[#0-9A-Z]{4}$/;
 
-/** HMRC's legal declaration for a business (hmrc-protocol.md §3.4); shown before every submit. */
+/** HMRC's legal declaration for a business (the VAT API's submit endpoint: https://developer.service.hmrc.gov.uk/api-documentation/docs/api/service/vat-api/1.0); shown before every submit. */
 export const LEGAL_DECLARATION =
   'When you submit this VAT information you are making a legal declaration that the information is true and complete. A false declaration can result in prosecution.';
 

@@ -72,7 +72,7 @@ export function readJsonFields(text: string, file = 'RETURN.json'): Record<strin
   return { ...parsed } as Record<string, RawField>;
 }
 
-/** Zip pre-check (stack.md §1/§3): exceljs has no limits of its own. */
+/** Zip pre-check: exceljs sets no size or entry limits of its own. */
 async function precheckZip(buf: Buffer, file: string): Promise<void> {
   const yauzl = await import('yauzl');
   let zip;

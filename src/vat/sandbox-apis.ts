@@ -1,6 +1,7 @@
 /**
- * Sandbox-only HMRC APIs that need an application-restricted token (client_credentials, §2.7):
- * the Test Fraud Prevention Headers API (§4.5) and the Create Test User API (§5.1).
+ * Sandbox-only HMRC APIs that need an application-restricted token (client_credentials:
+ * https://developer.service.hmrc.gov.uk/api-documentation/docs/authorisation/application-restricted-endpoints): the Test Fraud Prevention Headers API (https://developer.service.hmrc.gov.uk/api-documentation/docs/api/service/txm-fph-validator-api/1.0)
+ * and the Create Test User API (https://developer.service.hmrc.gov.uk/api-documentation/docs/api/service/api-platform-test-user/1.0).
  * The token lives only in memory for the command's run (HMRC issues no refresh token for it).
  */
 import type { Context } from '../context.js';

@@ -147,7 +147,7 @@ export function mapColumns(headers: string[]): { columns?: ColumnMap; problems: 
   return problems.length ? { problems } : { columns: columns as ColumnMap, problems };
 }
 
-/** HMRC's range for a money box (hmrc-protocol.md §3.4); one line cannot exceed a whole return. */
+/** HMRC's range for a money box (submit return: https://developer.service.hmrc.gov.uk/api-documentation/docs/api/service/vat-api/1.0); one line cannot exceed a whole return. */
 const MAX_AMOUNT = Decimal.parse('9999999999999.99');
 
 /**

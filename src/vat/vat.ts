@@ -1,6 +1,6 @@
 /**
  * HMRC VAT (MTD) API v1.0 calls: obligations, view return, submit, liabilities, payments
- * (hmrc-protocol.md §3). Every call goes through one path (vatCall) that:
+ * (https://developer.service.hmrc.gov.uk/api-documentation/docs/api/service/vat-api/1.0). Every call goes through one path (vatCall) that:
  *   - takes base URL, Accept and content type from the web application record;
  *   - refuses a mixed-up setup (see checkSetup);
  *   - asks for fraud-header consent the first time and sends fresh fraud-prevention headers;

@@ -1,6 +1,6 @@
 /**
- * What a complete UK MTD VAT Electronic-messages setup contains, as data (dmf-package-format.md §3.5,
- * from Microsoft's checklist). `mtdvat verify` compares the stored setup with this; nothing about the
+ * What a complete UK MTD VAT Electronic-messages setup contains, as data (from Microsoft's
+ * checklist: https://learn.microsoft.com/en-us/dynamics365/finance/localizations/united-kingdom/emea-gbr-mtd-vat-integration-em-setup-checklist). `mtdvat verify` compares the stored setup with this; nothing about the
  * expected setup lives in the check code itself.
  */
 import { DEFAULT_ACCEPT as HMRC_ACCEPT, DEFAULT_CONTENT_TYPE as HMRC_CONTENT_TYPE } from '../setup/web-app.js';
@@ -66,7 +66,7 @@ export interface ExpectedExecutableClass {
 
 // HMRC's values, defined once with the client that sends them.
 export { OOB_REDIRECT, DEFAULT_ACCEPT as HMRC_ACCEPT, DEFAULT_CONTENT_TYPE as HMRC_CONTENT_TYPE } from '../setup/web-app.js';
-/** The authority a user grants lasts 18 months from the grant (hmrc-protocol.md §2.8). */
+/** The authority a user grants lasts 18 months from the grant (https://developer.service.hmrc.gov.uk/api-documentation/docs/authorisation/user-restricted-endpoints). */
 export const REFRESH_HORIZON_WARN_DAYS = 30;
 /** Access tokens last 4 h; below this the token is "expiring soon". */
 export const ACCESS_EXPIRING_SOON_MS = 10 * 60_000;

@@ -1,7 +1,7 @@
 /**
- * The D365 MTD VAT FAQ failure modes (peers.md §3 items 24–29) that show in the stored data.
- * Items 25 (ER application parameters) and the "Collect data" link state of item 29 live outside
- * the setup package, so only their data-side part is checked.
+ * The failure modes of Microsoft's MTD VAT FAQ (https://learn.microsoft.com/en-us/dynamics365/finance/localizations/united-kingdom/emea-gbr-mtd-vat-frequently-asked-questions)
+ * that show in the stored data. The ER application parameters of the fraud-header confirmation and
+ * the "Collect data" link state live outside the setup package, so only their data-side part is checked.
  */
 import { listTokenMeta } from '../../store/tokens.js';
 import { recentAuditText } from '../../store/audit.js';
@@ -17,7 +17,7 @@ export function faqChecks(input: VerifyInput): Check[] {
 }
 
 /**
- * FAQ 24 ("404 after re-import"): after the security feature, the executable classes have action type
+ * FAQ ("404 after re-import"): after the security feature, the executable classes have action type
  * Web service while the actions that use them have type Message execution level. Re-importing an older
  * package reverts this and every HMRC call answers 404.
  */
@@ -47,7 +47,7 @@ function actionTypes(input: VerifyInput): Check {
     : pass('faq.action-types', title, 'Executable classes are Web service; the actions that use them are Message execution level.');
 }
 
-/** FAQ 26: wrong ER configuration versions → the "Get authorization code" dialog is missing. */
+/** FAQ: wrong ER configuration versions → the "Get authorization code" dialog is missing. */
 function erConfigurations(input: VerifyInput): Check {
   const problems: string[] = [];
   for (const expected of WEB_APPS) {
@@ -65,7 +65,7 @@ function erConfigurations(input: VerifyInput): Check {
     : pass('faq.er-configurations', title, 'The web applications use the MTD VAT authorization and token ER configurations.');
 }
 
-/** FAQ 27: 403 in sandbox → the user's own sandbox application is not subscribed to the VAT (MTD) API. */
+/** FAQ: 403 in sandbox → the user's own sandbox application is not subscribed to the VAT (MTD) API. */
 function sandboxSubscription(input: VerifyInput): Check[] {
   const sandboxApps = WEB_APPS.filter((a) => a.kind === 'sandbox' && inScope(input.scope.webApps, a.name)).map((a) => a.name);
   if (!sandboxApps.length) return [];
@@ -79,7 +79,7 @@ function sandboxSubscription(input: VerifyInput): Check[] {
   ];
 }
 
-/** FAQ 28: 500 in sandbox → the test user and the VRN in "Tax registration number" do not belong together. */
+/** FAQ: 500 in sandbox → the test user and the VRN in "Tax registration number" do not belong together. */
 function taxRegistrationNumbers(input: VerifyInput): Check[] {
   const checks: Check[] = [];
   const tokens = listTokenMeta(input.ctx.db, input.company);
@@ -124,7 +124,7 @@ function appsOfProcessing(input: VerifyInput, processing: string): Set<string> {
   return apps;
 }
 
-/** FAQ 29 (data side): "Collect data" finds nothing when the populate-records data source is wrong. */
+/** FAQ (data side): "Collect data" finds nothing when the populate-records data source is wrong. */
 function populateRecords(input: VerifyInput): Check {
   const title = 'Populate records data source (FAQ: "Collect data" finds nothing)';
   const id = 'faq.populate-records';
