@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { GlobalArgs } from './global.js';
+import { withContext, type GlobalArgs } from './global.js';
 import type { AuditEntry } from '../store/audit.js';
+import { print, printJson, table } from './output.js';
 
 /**
  * One builder for the `… log` commands that list one category of the audit journal (`auth log`,
@@ -31,8 +32,6 @@ export function auditLogCommand(options: AuditLogCommandOptions): CommandModule<
         .option('app', { type: 'string', describe: 'Only this web application' })
         .option('limit', { type: 'number', default: 50, describe: 'How many entries' }) as unknown as Argv<AuditLogArgs>,
     handler: async (argv) => {
-      const { withContext } = await import('./global.js');
-      const { print, printJson, table } = await import('./output.js');
       await withContext(argv, async (ctx) => {
         const { listAudit } = await import('../store/audit.js');
         const { redactAuditDetail } = await import('../hmrc/redact.js');

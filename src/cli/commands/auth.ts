@@ -1,7 +1,10 @@
 import { shellQuote } from '../../lib/shell-quote.js';
 import type { Argv, CommandModule } from 'yargs';
-import type { GlobalArgs } from '../global.js';
+import { withContext, type GlobalArgs } from '../global.js';
 import { auditLogCommand } from '../audit-log-command.js';
+import { print, printJson, info, colors } from '../output.js';
+import { askHidden, confirm, readStdin } from '../prompt.js';
+import { NotFoundError } from '../../errors.js';
 
 /**
  * `mtdvat auth …`: HMRC authorization for an imported web application (the D365 seed flow).
@@ -72,69 +75,49 @@ const getAuthorizationCode: CommandModule<GlobalArgs, GetCodeArgs> = {
       .option('redirect', { choices: ['oob', 'loopback'] as const, describe: 'oob: copy the code from HMRC\'s page; loopback: receive it on 127.0.0.1 and obtain the token at once' })
       .option('browser', { type: 'boolean', default: true, describe: 'Open the URL in a browser (--no-browser to only print it)' }) as unknown as Argv<GetCodeArgs>,
   handler: async (argv) => {
-    const { withContext } = await import('../global.js');
-    const { print, printJson, info } = await import('../output.js');
     await withContext(argv, async (ctx) => {
-      const { getConsent, recordConsent, CONSENT_QUESTION } = await import('../../auth/consent.js');
-      const { requestAuthorizationCode, checkScope, isLoopbackRedirect, isOobRedirect } = await import('../../auth/get-authorization-code.js');
-      const { loadWebApp, OOB_REDIRECT } = await import('../../setup/web-app.js');
-      const { AuthError } = await import('../../errors.js');
-      const app = loadWebApp(ctx, argv.app);
-      checkScope(argv.scope); // a bad scope fails before any question is asked
-      if (!getConsent(ctx.db)) {
-        if (argv.yes) recordConsent(ctx.db, ctx.company, '--yes');
-        else {
-          const { confirm } = await import('../prompt.js');
-          if (!(await confirm(CONSENT_QUESTION))) throw new AuthError('system administrator consent was not given; nothing was sent to HMRC');
-          recordConsent(ctx.db, ctx.company, 'prompt');
-        }
-      }
-      const mode = argv.redirect ?? (isLoopbackRedirect(app.redirectUrl) ? 'loopback' : 'oob');
-      if (mode === 'oob') {
-        const redirectUri = isLoopbackRedirect(app.redirectUrl) || !app.redirectUrl ? OOB_REDIRECT : app.redirectUrl;
-        const req = await requestAuthorizationCode(ctx, app.name, { scope: argv.scope, redirectUri });
-        for (const w of req.warnings) info(`warning: ${w}`);
-        if (argv.json) printJson({ authorizationUrl: req.authorizationUrl, state: req.state, expiresAt: req.expiresAt });
-        else {
-          print('Open this URL in a browser, sign in to HMRC and select "Grant authority":');
-          print(req.authorizationUrl);
-          print('');
-          print(
-            isOobRedirect(redirectUri)
-              ? `Then, within 10 minutes, copy the code HMRC shows and run: mtdvat auth obtain-access-token --app ${shellQuote(app.name)}`
-              : `Then, within 10 minutes, copy the code from the redirect and run: mtdvat auth obtain-access-token --app ${shellQuote(app.name)}`,
-          );
-        }
-        if (argv.browser) await openBrowser(req.authorizationUrl);
-        return;
-      }
-      const { startLoopback } = await import('../../auth/loopback.js');
-      const { obtainAccessToken } = await import('../../auth/obtain-access-token.js');
-      const { CODE_LIFETIME_MS } = await import('../../auth/get-authorization-code.js');
-      const listener = await startLoopback(app.redirectUrl);
-      try {
-        const req = await requestAuthorizationCode(ctx, app.name, { scope: argv.scope, redirectUri: listener.redirectUri });
-        for (const w of req.warnings) info(`warning: ${w}`);
-        // stdout is kept for the result; the URL goes to stderr while we wait.
-        info('Open this URL in a browser, sign in to HMRC and select "Grant authority":');
-        info(req.authorizationUrl);
-        info(`Waiting for HMRC's redirect to ${listener.redirectUri} (up to 10 minutes)…`);
-        if (argv.browser) await openBrowser(req.authorizationUrl);
-        const code = await listener.waitForCode(req.state, CODE_LIFETIME_MS);
-        const result = await obtainAccessToken(ctx, app.name, code, { state: req.state });
-        if (argv.json) {
-          printJson({
-            authorizationUrl: req.authorizationUrl,
-            state: req.state,
-            expiresAt: req.expiresAt,
-            app: result.app,
-            accessTokenExpiresAt: result.expiresAt,
-            scope: result.scope,
-          });
-        } else print(`Access token will expire in ${await expiresInText(result.expiresInMs)}`);
-      } finally {
-        await listener.close();
-      }
+      const { authorize } = await import('../../auth/authorize.js');
+      const { isOobRedirect } = await import('../../auth/get-authorization-code.js');
+      const outcome = await authorize(
+        ctx,
+        argv.app,
+        { scope: argv.scope, redirect: argv.redirect, yes: argv.yes },
+        {
+          confirm: (question) => confirm(question),
+          warn: (text) => info(`warning: ${text}`),
+          showUrl: (req, { mode, redirectUri }) => {
+            if (mode === 'loopback') {
+              // stdout is kept for the result; the URL goes to stderr while we wait.
+              info('Open this URL in a browser, sign in to HMRC and select "Grant authority":');
+              info(req.authorizationUrl);
+              info(`Waiting for HMRC's redirect to ${redirectUri} (up to 10 minutes)…`);
+              return;
+            }
+            if (argv.json) return printJson({ authorizationUrl: req.authorizationUrl, state: req.state, expiresAt: req.expiresAt });
+            print('Open this URL in a browser, sign in to HMRC and select "Grant authority":');
+            print(req.authorizationUrl);
+            print('');
+            print(
+              isOobRedirect(redirectUri)
+                ? `Then, within 10 minutes, copy the code HMRC shows and run: mtdvat auth obtain-access-token --app ${shellQuote(req.app.name)}`
+                : `Then, within 10 minutes, copy the code from the redirect and run: mtdvat auth obtain-access-token --app ${shellQuote(req.app.name)}`,
+            );
+          },
+          openBrowser: argv.browser ? openBrowser : undefined,
+        },
+      );
+      if (outcome.mode === 'oob') return;
+      const { request: req, token: result } = outcome;
+      if (argv.json) {
+        printJson({
+          authorizationUrl: req.authorizationUrl,
+          state: req.state,
+          expiresAt: req.expiresAt,
+          app: result.app,
+          accessTokenExpiresAt: result.expiresAt,
+          scope: result.scope,
+        });
+      } else print(`Access token will expire in ${await expiresInText(result.expiresInMs)}`);
     });
   },
 };
@@ -150,9 +133,6 @@ const obtainAccessTokenCmd: CommandModule<GlobalArgs, ObtainArgs> = {
       .option('force', { type: 'boolean', default: false, describe: 'Try even if the code request is older than 10 minutes' })
       .conflicts('code', 'code-stdin') as unknown as Argv<ObtainArgs>,
   handler: async (argv) => {
-    const { withContext } = await import('../global.js');
-    const { print, printJson } = await import('../output.js');
-    const { readStdin, askHidden } = await import('../prompt.js');
     const code = argv.code !== undefined ? argv.code : argv['code-stdin'] ? await readStdin() : await askHidden('Authorization code from HMRC: ');
     await withContext(argv, async (ctx) => {
       const { obtainAccessToken } = await import('../../auth/obtain-access-token.js');
@@ -168,8 +148,6 @@ const refreshAccessTokenCmd: CommandModule<GlobalArgs, AppArgs> = {
   describe: 'Refresh the access token now (normally automatic)',
   builder: (y) => y.option('app', appOption) as unknown as Argv<AppArgs>,
   handler: async (argv) => {
-    const { withContext } = await import('../global.js');
-    const { print, printJson } = await import('../output.js');
     await withContext(argv, async (ctx) => {
       const { refreshAccessToken } = await import('../../auth/refresh.js');
       const result = await refreshAccessToken(ctx, argv.app);
@@ -184,13 +162,10 @@ const statusCmd: CommandModule<GlobalArgs, StatusArgs> = {
   describe: 'Token expiry, refresh horizon, scope and pending code per web application (never the tokens)',
   builder: (y) => y.option('app', { type: 'string', describe: 'Only this web application' }) as unknown as Argv<StatusArgs>,
   handler: async (argv) => {
-    const { withContext } = await import('../global.js');
-    const { print, printJson, colors } = await import('../output.js');
     await withContext(argv, async (ctx) => {
       const { authStatus } = await import('../../auth/status.js');
       const rows = authStatus(ctx.db, ctx.company, argv.app, ctx.env);
       if (argv.app !== undefined && rows.length === 0) {
-        const { NotFoundError } = await import('../../errors.js');
         throw new NotFoundError(`no web application "${argv.app}" in company ${ctx.company}`);
       }
       if (argv.json) {
@@ -241,8 +216,6 @@ const forgetCmd: CommandModule<GlobalArgs, AppArgs> = {
   describe: 'Delete the stored tokens (and pending request) of a web application',
   builder: (y) => y.option('app', appOption) as unknown as Argv<AppArgs>,
   handler: async (argv) => {
-    const { withContext } = await import('../global.js');
-    const { print, printJson } = await import('../output.js');
     await withContext(argv, async (ctx) => {
       const { forgetTokens } = await import('../../auth/forget.js');
       const r = forgetTokens(ctx, argv.app);

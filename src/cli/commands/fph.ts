@@ -1,5 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { GlobalArgs } from '../global.js';
+import { withContext, type GlobalArgs } from '../global.js';
+import { print, printJson, infoFitted, table } from '../output.js';
+import { confirm } from '../prompt.js';
+import { ExitError } from '../../errors.js';
 
 /** `mtdvat fph …`: fraud prevention headers (HMRC spec v3.3). */
 interface ValidateArgs extends GlobalArgs {
@@ -15,12 +18,8 @@ const validate: CommandModule<GlobalArgs, ValidateArgs> = {
       .option('app', { type: 'string', demandOption: true, describe: 'Web application name (a sandbox one)' })
       .option('yes', { type: 'boolean', default: false, describe: 'Give fraud-header consent without asking' }) as unknown as Argv<ValidateArgs>,
   handler: async (argv) => {
-    const { withContext } = await import('../global.js');
-    const { print, printJson, infoFitted, table } = await import('../output.js');
-    const { confirm } = await import('../prompt.js');
     const info = (text: string) => infoFitted(text, 4);
     const { validateFraudHeadersAtHmrc } = await import('../../vat/sandbox-apis.js');
-    const { ExitError } = await import('../../errors.js');
     const code = await withContext(argv, async (ctx) => {
       const { result } = await validateFraudHeadersAtHmrc(ctx, argv.app, {
         consent: { yes: argv.yes, show: info, ask: (q) => confirm(q) },
@@ -56,8 +55,6 @@ const show: CommandModule<GlobalArgs, ShowArgs> = {
   // they would go to, and checks that it exists.
   builder: (y) => y.option('app', { type: 'string', describe: 'Web application the headers would be sent to (optional: they are the same for all)' }) as unknown as Argv<ShowArgs>,
   handler: async (argv) => {
-    const { withContext } = await import('../global.js');
-    const { print, printJson } = await import('../output.js');
     const { collectFraudValues, encodeFraudHeaders, describeFraudHeaders } = await import('../../hmrc/fraud-headers.js');
     const { loadWebApp } = await import('../../setup/web-app.js');
     await withContext(argv, (ctx) => {

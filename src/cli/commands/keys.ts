@@ -4,6 +4,7 @@ import { info, print, printJson } from '../output.js';
 import { UsageError, VaultError } from '../../errors.js';
 import type { Context } from '../../context.js';
 import type { KeyOptions } from '../../vault/key-store.js';
+import { askHidden } from '../prompt.js';
 
 interface RotateArgs extends GlobalArgs {
   passphrase?: boolean;
@@ -21,7 +22,6 @@ function keyOptions(ctx: Context): KeyOptions {
 }
 
 async function ask(question: string): Promise<string> {
-  const { askHidden } = await import('../prompt.js');
   return askHidden(question);
 }
 

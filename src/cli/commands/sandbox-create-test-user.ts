@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { GlobalArgs } from '../global.js';
+import { withContext, type GlobalArgs } from '../global.js';
+import { print, printJson, info } from '../output.js';
 
 /**
  * `mtdvat sandbox create-test-user`: an organisation test user (userId, password, VRN) from HMRC's
@@ -16,8 +17,6 @@ export const createTestUserCommand: CommandModule<GlobalArgs, CreateArgs> = {
   builder: (y) =>
     y.option('app', { type: 'string', default: 'Sandbox HMRC', describe: 'Web application name (a sandbox one)' }) as unknown as Argv<CreateArgs>,
   handler: async (argv) => {
-    const { withContext } = await import('../global.js');
-    const { print, printJson, info } = await import('../output.js');
     const { createOrganisationTestUser } = await import('../../vat/sandbox-apis.js');
     await withContext(argv, async (ctx) => {
       const user = await createOrganisationTestUser(ctx, argv.app, info);

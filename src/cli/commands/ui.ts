@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
-import type { GlobalArgs } from '../global.js';
+import { contextFrom, type GlobalArgs } from '../global.js';
+import { info } from '../output.js';
 
 /**
  * `mtdvat ui [--port N] [--no-open]`: the Electronic messages workspace in the browser (src/ui), on
@@ -27,8 +28,6 @@ export const uiCommand: CommandModule<GlobalArgs, UiArgs> = {
   handler: async (argv) => {
     const port = argv.port ?? DEFAULT_PORT;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535 (got ${argv.port})`);
-    const { contextFrom } = await import('../global.js');
-    const { info } = await import('../output.js');
     const { startUi, writeLaunchFile } = await import('../../ui/server.js');
     const ctx = await contextFrom(argv);
     let ui;

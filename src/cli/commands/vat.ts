@@ -1,8 +1,11 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { GlobalArgs } from '../global.js';
+import { withContext, type GlobalArgs } from '../global.js';
 import { auditLogCommand } from '../audit-log-command.js';
 import type { Context } from '../../context.js';
 import type { VatTarget } from '../../vat/vat.js';
+import { infoFitted, print, printJson, table, printFitted, info, fitLines, terminalWidth, terminalSafe } from '../output.js';
+import { confirm } from '../prompt.js';
+import { UsageError } from '../../errors.js';
 
 /**
  * `mtdvat vat …`: HMRC's VAT (MTD) API. Parsing and printing only; the work is in src/hmrc/vat.ts.
@@ -43,8 +46,6 @@ function targetOptions<T>(y: Argv<T>): Argv<T> {
 }
 
 async function target(ctx: Context, argv: TargetArgs): Promise<VatTarget> {
-  const { infoFitted } = await import('../output.js');
-  const { confirm } = await import('../prompt.js');
   const info = (text: string) => infoFitted(text, 4);
   return {
     ctx,
@@ -66,8 +67,6 @@ const obligations: CommandModule<GlobalArgs, ObligationsArgs> = {
       .option('to', { type: 'string', describe: 'To date YYYY-MM-DD (at most 366 days after --from)' })
       .option('status', { choices: ['O', 'F'], describe: 'O = open, F = fulfilled; both when omitted' }) as unknown as Argv<ObligationsArgs>,
   handler: async (argv) => {
-    const { withContext } = await import('../global.js');
-    const { print, printJson, table } = await import('../output.js');
     const { getObligations } = await import('../../vat/vat.js');
     await withContext(argv, async (ctx) => {
       const result = await getObligations(await target(ctx, argv), { from: argv.from, to: argv.to, status: argv.status });
@@ -89,8 +88,6 @@ const viewReturnCmd: CommandModule<GlobalArgs, ReturnArgs> = {
   builder: (y) =>
     targetOptions(y).option('period-key', { type: 'string', demandOption: true, describe: 'Period key from `mtdvat vat obligations`' }) as unknown as Argv<ReturnArgs>,
   handler: async (argv) => {
-    const { withContext } = await import('../global.js');
-    const { print, printJson, table } = await import('../output.js');
     const { viewReturn } = await import('../../vat/vat.js');
     const { BOXES } = await import('../../vat/nine-box.js');
     await withContext(argv, async (ctx) => {
@@ -116,13 +113,9 @@ const submit: CommandModule<GlobalArgs, SubmitArgs> = {
       .option('period-key', { type: 'string', describe: 'Period key from `mtdvat vat obligations` (needed when the file has no periodKey; must match it when it has one)' })
       .option('file', { type: 'string', demandOption: true, describe: 'RETURN.json (HMRC\'s body) or RETURN.xlsx (sheet "VAT return": A = field, B = value)' }) as unknown as Argv<SubmitArgs>,
   handler: async (argv) => {
-    const { withContext } = await import('../global.js');
-    const { print, printFitted, printJson, info, table, fitLines, terminalWidth, terminalSafe } = await import('../output.js');
-    const { confirm } = await import('../prompt.js');
     const { submitReturn, describeReceipt } = await import('../../vat/vat.js');
     const { readReturnFile } = await import('../../vat/return-file.js');
     const { boxRows, LEGAL_DECLARATION } = await import('../../vat/nine-box.js');
-    const { UsageError } = await import('../../errors.js');
     const periodKey = argv['period-key'] === undefined ? undefined : String(argv['period-key']);
     const ret = await readReturnFile(argv.file, { periodKey });
     if (periodKey !== undefined && ret.periodKey !== periodKey) {
@@ -163,8 +156,6 @@ function rangeCommand(name: 'liabilities' | 'payments'): CommandModule<GlobalArg
         .option('from', { type: 'string', demandOption: true, describe: 'From date YYYY-MM-DD' })
         .option('to', { type: 'string', demandOption: true, describe: 'To date YYYY-MM-DD (not in the future)' }) as unknown as Argv<RangeArgs>,
     handler: async (argv) => {
-      const { withContext } = await import('../global.js');
-      const { print, printJson, table } = await import('../output.js');
       const vat = await import('../../vat/vat.js');
       await withContext(argv, async (ctx) => {
         const t = await target(ctx, argv);

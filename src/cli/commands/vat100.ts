@@ -1,5 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { GlobalArgs } from '../global.js';
+import { withContext, type GlobalArgs } from '../global.js';
+import { print, printJson } from '../output.js';
+import { UsageError } from '../../errors.js';
 
 /** `mtdvat vat100`: the VAT 100 report (nine boxes, period, VRN, company) as Excel or JSON. */
 interface Vat100Args extends GlobalArgs {
@@ -27,12 +29,9 @@ export const vat100Command: CommandModule<GlobalArgs, Vat100Args> = {
       .option('due', { type: 'string', describe: 'Due date (YYYY-MM-DD)' })
       .option('company-name', { type: 'string', describe: 'Company name shown next to the company ID' }) as unknown as Argv<Vat100Args>,
   handler: async (argv) => {
-    const { withContext } = await import('../global.js');
-    const { print, printJson } = await import('../output.js');
     const { readReturnFile } = await import('../../vat/return-file.js');
     const { writeVat100 } = await import('../../vat/vat100.js');
     const { getReceipt } = await import('../../store/vat-receipts.js');
-    const { UsageError } = await import('../../errors.js');
     const { isVrnFormat } = await import('../../lib/vrn.js');
     if (argv.vrn !== undefined && !isVrnFormat(String(argv.vrn))) throw new UsageError(`--vrn must be 9 digits, got "${argv.vrn}"`);
     for (const k of ['period-start', 'period-end', 'due'] as const) {
