@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, lstatSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seedSetup, tempHome } from '../helpers/mtd-setup.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runCli } from '../helpers/cli.js';
 
 let home: string;
 let key: string;
@@ -25,37 +25,37 @@ function cli(args: string[]) {
 }
 
 describe('export-package', () => {
-  it('a failed export leaves an existing output file as it was, and no temp file behind', () => {
+  it('a failed export leaves an existing output file as it was, and no temp file behind', async () => {
     const dir = tempHome();
     const out = join(dir, 'setup.zip');
     writeFileSync(out, 'the previous export');
-    const r = cli(['export-package', out, '--format', 'excel']);
+    const r = await cli(['export-package', out, '--format', 'excel']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/outside the Basic Multilingual Plane/);
     expect(readFileSync(out, 'utf8')).toBe('the previous export');
     expect(readdirSync(dir)).toEqual(['setup.zip']);
   });
 
-  it('a failed export through a symlink leaves the link and its target as they were', () => {
+  it('a failed export through a symlink leaves the link and its target as they were', async () => {
     const dir = tempHome();
     const target = join(dir, 'precious.txt');
     writeFileSync(target, 'not yours');
     const link = join(dir, 'setup.zip');
     symlinkSync(target, link);
-    const r = cli(['export-package', link, '--format', 'excel']);
+    const r = await cli(['export-package', link, '--format', 'excel']);
     expect(r.code).toBe(1);
     expect(readFileSync(target, 'utf8')).toBe('not yours');
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(readdirSync(dir).sort()).toEqual(['precious.txt', 'setup.zip']);
   });
 
-  it('a successful export replaces a symlink at the output, never writing its target', () => {
+  it('a successful export replaces a symlink at the output, never writing its target', async () => {
     const dir = tempHome();
     const target = join(dir, 'precious.txt');
     writeFileSync(target, 'not yours');
     const link = join(dir, 'setup.zip');
     symlinkSync(target, link);
-    const r = cli(['export-package', link]);
+    const r = await cli(['export-package', link]);
     expect(r.code).toBe(0);
     expect(readFileSync(target, 'utf8')).toBe('not yours');
     expect(lstatSync(link).isFile()).toBe(true);
@@ -78,7 +78,7 @@ describe('vat100', () => {
     finalised: true,
   };
 
-  it('never writes through a planted symlink at a guessable temp name', () => {
+  it('never writes through a planted symlink at a guessable temp name', async () => {
     const dir = tempHome();
     const file = join(dir, 'RETURN.json');
     writeFileSync(file, JSON.stringify(RETURN));
@@ -88,7 +88,7 @@ describe('vat100', () => {
     const last = Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
     for (let pid = last + 1; pid <= last + 3000; pid++) symlinkSync(target, join(dir, `.VAT100.json.${pid}.tmp`));
     const out = join(dir, 'VAT100.json');
-    const r = cli(['vat100', '--file', file, '--output', out]);
+    const r = await cli(['vat100', '--file', file, '--output', out]);
     expect(r.code).toBe(0);
     expect(readFileSync(target, 'utf8')).toBe('not yours');
     expect(JSON.parse(readFileSync(out, 'utf8')).periodKey).toBe('18A1');
@@ -98,13 +98,13 @@ describe('vat100', () => {
 });
 
 describe('verify --output', () => {
-  it('replaces a symlink at the output, never writing its target', () => {
+  it('replaces a symlink at the output, never writing its target', async () => {
     const dir = tempHome();
     const target = join(dir, 'precious.txt');
     writeFileSync(target, 'not yours');
     const link = join(dir, 'report.txt');
     symlinkSync(target, link);
-    cli(['verify', '--output', link]);
+    await cli(['verify', '--output', link]);
     expect(readFileSync(target, 'utf8')).toBe('not yours');
     expect(readFileSync(link, 'utf8')).toMatch(/Setup verification/);
     expect(existsSync(link) && lstatSync(link).isFile()).toBe(true);

@@ -9,7 +9,7 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, statSync
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { tempHome } from '../helpers/mtd-setup.js';
-import { BIN, runCli } from '../helpers/run-cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 
 const MTD_VAT = join(import.meta.dirname, '..', '..', 'packages-data', 'mtd-vat.zip');
 const mode = (p: string) => statSync(p).mode & 0o777;
@@ -25,40 +25,40 @@ function runAsync(args: string[]): Promise<{ code: number; stderr: string }> {
 }
 
 describe('existing files and folders', () => {
-  it('--home at an existing folder keeps its mode; what mtdvat creates is private', () => {
+  it('--home at an existing folder keeps its mode; what mtdvat creates is private', async () => {
     const home = join(tempHome(), 'shared');
     mkdirSync(home);
     chmodSync(home, 0o755);
-    const r = runCli(['import-package', MTD_VAT, '--home', home]);
+    const r = await runCli(['import-package', MTD_VAT, '--home', home]);
     expect(r.code).toBe(0);
     expect(mode(home)).toBe(0o755);
     expect(mode(join(home, 'mtdvat.db'))).toBe(0o600);
     expect(mode(join(home, 'master.key'))).toBe(0o600);
   });
 
-  it('a new --home is created 0700, with its missing parents', () => {
+  it('a new --home is created 0700, with its missing parents', async () => {
     const home = join(tempHome(), 'a', 'b', 'home');
-    expect(runCli(['web-apps', 'list', '--home', home]).code).toBe(0);
+    expect((await runCli(['web-apps', 'list', '--home', home])).code).toBe(0);
     expect(mode(home)).toBe(0o700);
   });
 
-  it('a group/world-readable existing store is used as it is, with a warning', () => {
+  it('a group/world-readable existing store is used as it is, with a warning', async () => {
     const home = tempHome();
-    expect(runCli(['import-package', MTD_VAT, '--home', home]).code).toBe(0);
+    expect((await runCli(['import-package', MTD_VAT, '--home', home])).code).toBe(0);
     const db = join(home, 'mtdvat.db');
     chmodSync(db, 0o644);
-    const r = runCli(['web-apps', 'list', '--home', home]);
+    const r = await runCli(['web-apps', 'list', '--home', home]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/warning: the store .*mtdvat\.db can be read by other users \(mode 644\)/);
     expect(mode(db)).toBe(0o644);
   });
 
-  it('a file that is not an mtdvat store is refused before it is touched', () => {
+  it('a file that is not an mtdvat store is refused before it is touched', async () => {
     const dir = tempHome();
     const text = join(dir, 'notes.txt');
     writeFileSync(text, 'my notes\n');
     chmodSync(text, 0o644);
-    let r = runCli(['web-apps', 'list', '--home', join(dir, 'h'), '--db', text]);
+    let r = await runCli(['web-apps', 'list', '--home', join(dir, 'h'), '--db', text]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/notes\.txt is not an mtdvat store \(not a SQLite database\)/);
     expect(r.stderr).not.toMatch(/internal error/);
@@ -71,7 +71,7 @@ describe('existing files and folders', () => {
     o.close();
     chmodSync(other, 0o644);
     const before = readFileSync(other);
-    r = runCli(['web-apps', 'list', '--home', join(dir, 'h'), '--db', other]);
+    r = await runCli(['web-apps', 'list', '--home', join(dir, 'h'), '--db', other]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/other\.db is not an mtdvat store \(a SQLite database of another application\)/);
     expect(readFileSync(other).equals(before)).toBe(true);
@@ -79,21 +79,21 @@ describe('existing files and folders', () => {
     expect(readdirSync(dir).sort()).toEqual(['h', 'notes.txt', 'other.db']);
   });
 
-  it('a store is stamped with mtdvat\'s application id; an older unstamped store is recognised by its meta table', () => {
+  it('a store is stamped with mtdvat\'s application id; an older unstamped store is recognised by its meta table', async () => {
     const home = tempHome();
-    expect(runCli(['web-apps', 'list', '--home', home]).code).toBe(0);
+    expect((await runCli(['web-apps', 'list', '--home', home])).code).toBe(0);
     const db = new Database(join(home, 'mtdvat.db'));
     expect(db.pragma('application_id', { simple: true })).toBe(0x4d544456);
     db.pragma('application_id = 0');
     db.close();
-    expect(runCli(['web-apps', 'list', '--home', home]).code).toBe(0);
+    expect((await runCli(['web-apps', 'list', '--home', home])).code).toBe(0);
     const again = new Database(join(home, 'mtdvat.db'), { readonly: true });
     expect(again.pragma('application_id', { simple: true })).toBe(0x4d544456);
     again.close();
   });
 
-  it('--home under /proc is a clear error, not an endless loop', () => {
-    const r = runCli(['web-apps', 'list', '--home', '/proc/mtdvat-no-such/home']);
+  it('--home under /proc is a clear error, not an endless loop', async () => {
+    const r = await runCli(['web-apps', 'list', '--home', '/proc/mtdvat-no-such/home']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cannot create the mtdvat home folder \/proc\/mtdvat-no-such\/home/);
   });
@@ -109,39 +109,39 @@ describe('first runs, versions, damage and locks', () => {
     }
   });
 
-  it('a store from a newer release is refused, naming both schema versions', () => {
+  it('a store from a newer release is refused, naming both schema versions', async () => {
     const home = tempHome();
-    expect(runCli(['web-apps', 'list', '--home', home]).code).toBe(0);
+    expect((await runCli(['web-apps', 'list', '--home', home])).code).toBe(0);
     const db = new Database(join(home, 'mtdvat.db'));
     const known = db.pragma('user_version', { simple: true }) as number;
     db.pragma(`user_version = ${known + 7}`);
     db.close();
-    const r = runCli(['web-apps', 'list', '--home', home]);
+    const r = await runCli(['web-apps', 'list', '--home', home]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`has schema version ${known + 7}, newer than this release of mtdvat knows (${known})`);
   });
 
-  it('a damaged store says so in words', () => {
+  it('a damaged store says so in words', async () => {
     const home = tempHome();
-    expect(runCli(['import-package', MTD_VAT, '--home', home]).code).toBe(0);
+    expect((await runCli(['import-package', MTD_VAT, '--home', home])).code).toBe(0);
     const copy = join(home, 'damaged.db');
     copyFileSync(join(home, 'mtdvat.db'), copy);
     const bytes = readFileSync(copy);
     bytes.fill(0xff, 4096 * 3, 4096 * 5);
     writeFileSync(copy, bytes);
-    const r = runCli(['web-apps', 'list', '--home', home, '--db', copy]);
+    const r = await runCli(['web-apps', 'list', '--home', home, '--db', copy]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/the store.* is damaged \(SQLite: database disk image is malformed\)/);
     expect(r.stderr).not.toMatch(/internal error/);
   });
 
-  it('a store locked by another writer for too long says so in words', () => {
+  it('a store locked by another writer for too long says so in words', async () => {
     const home = tempHome();
-    expect(runCli(['import-package', MTD_VAT, '--home', home]).code).toBe(0);
+    expect((await runCli(['import-package', MTD_VAT, '--home', home])).code).toBe(0);
     const holder = new Database(join(home, 'mtdvat.db'));
     holder.prepare('BEGIN IMMEDIATE').run();
     try {
-      const r = runCli(['web-apps', 'set', 'Sandbox HMRC', '--description', 'x', '--home', home], { env: { MTDVAT_LOCK_TIMEOUT_MS: '300' } });
+      const r = await runCli(['web-apps', 'set', 'Sandbox HMRC', '--description', 'x', '--home', home], { env: { MTDVAT_LOCK_TIMEOUT_MS: '300' } });
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/the store.* is locked by another process/);
       expect(r.stderr).not.toMatch(/internal error/);
