@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { MtdvatError, UsageError } from '../../errors.js';
 import { createTestUserCommand } from './sandbox-create-test-user.js';
+import { jsonText, print } from '../output.js';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureHome, resolveHome } from '../../home.js';
@@ -45,7 +46,8 @@ export const serveCommand: CommandModule<object, SandboxArgs> = {
   handler: async (argv) => {
     // Loaded here, not at module load, so `mtdvat --help` stays fast.
     const { startSandbox } = await import('../../emulator/server.js');
-    const { DEFAULT_TEST_USER } = await import('../../emulator/defaults.js'); const { DEFAULT_SANDBOX_CLIENT, DEFAULT_SANDBOX_PORT } = await import('../../lib/emulator-defaults.js');
+    const { DEFAULT_TEST_USER } = await import('../../emulator/defaults.js');
+    const { DEFAULT_SANDBOX_CLIENT, DEFAULT_SANDBOX_PORT } = await import('../../lib/emulator-defaults.js');
     const { loadSandboxConfig } = await import('../../emulator/config.js');
 
     const port = argv.port ?? DEFAULT_SANDBOX_PORT;
@@ -76,7 +78,6 @@ export const serveCommand: CommandModule<object, SandboxArgs> = {
 
     if (argv.json) {
       // One line: a script reads the first line while the emulator keeps running.
-      const { jsonText } = await import('../output.js');
       process.stdout.write(
         jsonText(
           {
@@ -106,7 +107,6 @@ export const serveCommand: CommandModule<object, SandboxArgs> = {
           : '  state:         in memory only (give --state FILE to keep it)',
         'Press Ctrl+C to stop.',
       ];
-      const { print } = await import('../output.js');
       print(lines.join('\n'));
     }
 
