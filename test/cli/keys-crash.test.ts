@@ -12,8 +12,11 @@ import { openContext } from '../../src/open-context.js';
 import { writeSecret } from '../../src/vault/secrets.js';
 
 const BIN = resolve(__dirname, '../../bin/mtdvat.js');
-const SECRETS = 5000;
-const RUNS = 20;
+const SECRETS = 2000;
+/** Kills in all, in slices small enough that each test fits in a minute on a loaded 2-core machine. */
+const KILLS = 50;
+const SLICES = 10;
+const PER_SLICE = KILLS / SLICES;
 let home: string;
 
 function env() {
@@ -56,39 +59,56 @@ afterAll(() => {
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
+/** Every secret decrypts, no pending key file lingers, and every secret is under the one current key. */
+function expectIntact(label: string): string {
+  const verify = keysJson('verify');
+  expect(verify.code, `${label}: ${verify.stderr}`).toBe(0);
+  expect(verify.body).toMatchObject({ ok: true, verified: SECRETS });
+  expect(existsSync(join(home, 'master.key.new')), label).toBe(false);
+  const status = keysJson('status');
+  expect(status.code, status.stderr).toBe(0);
+  expect(status.body).toMatchObject({ protects: SECRETS, otherKey: 0, pendingRotation: false });
+  return status.body.keyId as string;
+}
+
 describe('SIGKILL during keys rotate', () => {
-  it(`every secret still decrypts after at least ${RUNS} interrupted rotations`, async () => {
+  let fullMs = 0;
+  let point = 0;
+  let killed = 0;
+  const keyIds = new Set<string>();
+
+  it('a whole rotation runs and is measured', async () => {
     const full = await rotate(60_000);
     expect(full.code).toBe(0);
-    const first = keysJson('status');
-    const keyIds = new Set<string>([first.body.keyId as string]);
-    let killed = 0;
-    // Kill points are spread over the measured length of a whole rotation. Under load (CI runs
-    // test files side by side) a rotation can take far longer than the one measured, so the loop
-    // goes on, with longer and then shorter delays, until both sides of the commit were hit.
-    for (let i = 0; i < RUNS * 2; i++) {
-      const needKills = killed <= RUNS / 2;
-      const needCommit = keyIds.size < 2;
-      if (i >= RUNS && !needKills && !needCommit) break;
-      const delay =
-        i < RUNS
-          ? Math.round(20 + (i / RUNS) * full.ms * 1.1)
-          : needCommit
-            ? Math.min(60_000, Math.round(full.ms * 2 ** (i - RUNS + 1)))
-            : Math.round(20 + ((i - RUNS) / RUNS) * full.ms * 0.5);
+    fullMs = full.ms;
+    keyIds.add(expectIntact('after a whole rotation'));
+  });
+
+  // Kill points are spread over the measured length of a whole rotation (a permutation of KILLS
+  // points, shared by the slices), from process start-up to just past the commit.
+  it.each(Array.from({ length: SLICES }, (_, i) => i + 1))(`slice %i of ${SLICES}: ${PER_SLICE} kills, every secret still decrypts`, async (slice) => {
+    let here = 0;
+    for (let tries = 0; here < PER_SLICE && tries < PER_SLICE * 4; tries++) {
+      const delay = Math.round(20 + (((point++ * 7919) % KILLS) / KILLS) * fullMs * 1.1);
       const run = await rotate(delay);
-      if (run.signal === 'SIGKILL') killed++;
-      else expect(run.code, `run ${i}`).toBe(0);
-      const verify = keysJson('verify');
-      expect(verify.code, `run ${i} (kill at ${delay} ms): ${verify.stderr}`).toBe(0);
-      expect(verify.body).toMatchObject({ ok: true, verified: SECRETS });
-      expect(existsSync(join(home, 'master.key.new')), `run ${i}`).toBe(false);
-      const status = keysJson('status');
-      expect(status.code, status.stderr).toBe(0);
-      expect(status.body).toMatchObject({ protects: SECRETS, otherKey: 0, pendingRotation: false });
-      keyIds.add(status.body.keyId as string);
+      if (run.signal === 'SIGKILL') here++;
+      else expect(run.code, `slice ${slice}, kill at ${delay} ms`).toBe(0);
+      keyIds.add(expectIntact(`slice ${slice}, kill at ${delay} ms`));
     }
-    expect(killed).toBeGreaterThan(RUNS / 2);
-    expect(keyIds.size, 'no rotation committed').toBeGreaterThan(1);
-  }, 300_000);
+    killed += here;
+    expect(here).toBe(PER_SLICE);
+  });
+
+  it(`${KILLS} kills in all, and rotations committed between them`, async () => {
+    // Under load a rotation can take far longer than the one measured, so every kill may have landed
+    // before the commit; then let rotations run longer until one commits, so both sides are covered.
+    for (let i = 1; keyIds.size < 2 && i <= 4; i++) {
+      const run = await rotate(Math.min(20_000, Math.round(fullMs * 2 ** i)));
+      if (run.signal !== 'SIGKILL') expect(run.code).toBe(0);
+      keyIds.add(expectIntact(`longer run ${i}`));
+    }
+    expect(killed).toBeGreaterThanOrEqual(KILLS);
+    // The key after the whole rotation is one; another means a rotation committed among the kills.
+    expect(keyIds.size, 'no rotation committed among the kills').toBeGreaterThan(1);
+  });
 });

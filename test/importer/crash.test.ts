@@ -16,8 +16,11 @@ import type { EntitySchema } from '../../src/schema/types.js';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin/mtdvat.js');
-const RECORDS = 30_000;
+const RECORDS = 15_000;
+/** Kills in all, in slices small enough that each test fits in a minute on a loaded 2-core machine. */
 const KILLS = 50;
+const SLICES = 10;
+const PER_SLICE = KILLS / SLICES;
 
 let work: string;
 let home: string;
@@ -102,7 +105,14 @@ afterAll(() => {
 });
 
 describe('SIGKILL during import-package', () => {
-  it(`leaves the old or the new state, never a mix (${KILLS} kills)`, async () => {
+  let full = 0;
+  let state: 'A' | 'B' = 'B';
+  let point = 0;
+  let kills = 0;
+  let completed = 0;
+  const seenStates = { A: 0, B: 0 };
+
+  it('two whole imports run and are measured', async () => {
     const a = await importCli(pkgs.A);
     expect(a.code, a.stderr).toBe(0);
     sums.A = inspect().sum;
@@ -112,49 +122,57 @@ describe('SIGKILL during import-package', () => {
     sums.B = afterB.sum;
     expect(afterB.count).toBe(RECORDS);
     expect(sums.A).not.toBe(sums.B);
+    full = Math.max(a.ms, b.ms);
+  });
 
-    // Spread the kills from process start-up to just past the end of a full import.
-    const full = Math.max(a.ms, b.ms);
-    let state: 'A' | 'B' = 'B';
-    let kills = 0;
-    let completed = 0;
-    const seenStates = { A: 0, B: 0 };
-    let longer = 0;
+  /** One import towards the other state, killed after `delay` ms (or not, if it finished first). */
+  async function killedImport(label: string, delay: number): Promise<boolean> {
+    const target = state === 'A' ? 'B' : 'A';
+    const run = await importCli(pkgs[target], delay);
+    if (run.signal !== 'SIGKILL') {
+      expect(run.code, run.stderr).toBe(0);
+      completed++;
+    }
+    const after = inspect();
+    expect(after.integrity, `${label} (kill at ${delay} ms)`).toBe('ok');
+    const now = after.sum === sums.A ? 'A' : after.sum === sums.B ? 'B' : 'mix';
+    expect(now, `${label} (kill at ${delay} ms, ${after.count} records)`).not.toBe('mix');
+    if (run.signal !== 'SIGKILL') expect(now).toBe(target);
+    state = now as 'A' | 'B';
+    seenStates[state]++;
+    if (run.signal === 'SIGKILL') {
+      // The store takes the next import: no stale lock, no half-written job blocks it.
+      const probe = await importCli(pkgs.probe);
+      expect(probe.code, `probe after ${label}: ${probe.stderr}`).toBe(0);
+      expect(inspect().sum).toBe(sums[state]);
+    }
+    return run.signal === 'SIGKILL';
+  }
+
+  // Kill points are spread from process start-up to just past the end of a full import (a
+  // permutation of KILLS points, shared by the slices).
+  it.each(Array.from({ length: SLICES }, (_, i) => i + 1))(`slice %i of ${SLICES}: ${PER_SLICE} kills leave the old or the new state, never a mix`, async (slice) => {
+    let here = 0;
+    for (let tries = 0; here < PER_SLICE && tries < PER_SLICE * 4; tries++) {
+      const delay = Math.round(10 + ((point++ * 7919) % KILLS) * ((full * 1.1) / KILLS));
+      if (await killedImport(`slice ${slice}`, delay)) here++;
+    }
+    kills += here;
+    expect(here).toBe(PER_SLICE);
+  });
+
+  it(`${KILLS} kills in all, landing on both sides of the commit; the store takes the next import`, async () => {
     // Under load (CI runs test files side by side) an import can take far longer than the one
     // measured, so every kill may land before the commit; then go on with longer delays until one
     // run gets through, so both sides of the commit are covered.
-    for (let i = 0; (kills < KILLS || seenStates.A === 0) && i < KILLS * 3; i++) {
-      const target = state === 'A' ? 'B' : 'A';
-      const delay =
-        kills < KILLS ? Math.round(10 + ((i * 7919) % KILLS) * ((full * 1.1) / KILLS)) : Math.min(60_000, Math.round(full * 2 ** ++longer));
-      const run = await importCli(pkgs[target], delay);
-      if (run.signal === 'SIGKILL') kills++;
-      else {
-        expect(run.code, run.stderr).toBe(0);
-        completed++;
-      }
-      const after = inspect();
-      expect(after.integrity, `run ${i} (kill at ${delay} ms)`).toBe('ok');
-      const now = after.sum === sums.A ? 'A' : after.sum === sums.B ? 'B' : 'mix';
-      expect(now, `run ${i} (kill at ${delay} ms, ${after.count} records)`).not.toBe('mix');
-      if (run.signal !== 'SIGKILL') expect(now).toBe(target);
-      state = now as 'A' | 'B';
-      seenStates[state]++;
-      if (run.signal === 'SIGKILL') {
-        // The store takes the next import: no stale lock, no half-written job blocks it.
-        const probe = await importCli(pkgs.probe);
-        expect(probe.code, `probe after run ${i}: ${probe.stderr}`).toBe(0);
-        expect(inspect().sum).toBe(sums[state]);
-      }
-    }
+    for (let i = 1; seenStates.A === 0 && i <= 4; i++) await killedImport(`longer run ${i}`, Math.min(20_000, Math.round(full * 2 ** i)));
     expect(kills).toBeGreaterThanOrEqual(KILLS);
     // Some kills must have landed after the commit (new state) and some before (old state).
     expect(seenStates.A).toBeGreaterThan(0);
     expect(seenStates.B).toBeGreaterThan(0);
-
     const last = await importCli(pkgs[state === 'A' ? 'B' : 'A']);
     expect(last.code, last.stderr).toBe(0);
     expect(inspect().sum).toBe(sums[state === 'A' ? 'B' : 'A']);
     console.info(`crash test: ${kills} kills, ${completed} completed imports, full import ${Math.round(full)} ms`);
-  }, 180_000);
+  });
 });
