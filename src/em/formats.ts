@@ -24,7 +24,7 @@ export const FORMAT = {
 export const EXPORT_FORMATS = new Set<string>([FORMAT.declarationJson, FORMAT.declarationExcel]);
 export const IMPORT_FORMATS = new Set<string>([FORMAT.obligationsImport, FORMAT.responseImport]);
 
-/** MTD VAT interoperation (UK): HMRC's resource paths (hmrc-protocol.md §3). */
+/** MTD VAT interoperation (UK): HMRC's resource paths (https://developer.service.hmrc.gov.uk/api-documentation/docs/api/service/vat-api/1.0). */
 export function interoperationPath(vrn: string, resource: 'obligations' | 'returns' | 'liabilities' | 'payments'): string {
   return `/organisations/vat/${encodeURIComponent(vrn)}/${resource}`;
 }

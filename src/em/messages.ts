@@ -22,6 +22,7 @@ import {
   type MessageRow,
 } from '../store/em.js';
 import { getRecord, updateRecordData } from '../store/records.js';
+import { isVrnFormat } from '../lib/vrn.js';
 import { canDelete, createActions, offeredActions, processingOf, chooseResult, RefusedError } from './engine.js';
 import { ACTION_TYPE_LABEL, isHiddenField, loadEmSetup, RESPONSE_TYPE_LABEL, VRN_FIELD, type EmSetup } from './model.js';
 
@@ -287,7 +288,7 @@ export function setProcessingField(ctx: Context, processingName: string, name: s
   let stored = value.trim();
   if (name === VRN_FIELD && stored !== '') {
     stored = normaliseVrn(stored);
-    if (!/^\d{9}$/.test(stored)) throw new UsageError(`"${VRN_FIELD}" must be a VAT registration number (9 digits), got "${value}"`);
+    if (!isVrnFormat(stored)) throw new UsageError(`"${VRN_FIELD}" must be a VAT registration number (9 digits), got "${value}"`);
   }
   const key = [p.name, name];
   const rec = getRecord(ctx.db, ctx.company, 'MessageProcessingAdditionalField', key);

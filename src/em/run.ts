@@ -22,6 +22,8 @@ import {
   releaseMessage,
   setField,
   setItemStatus,
+  setLogItems,
+  setLogText,
   updateMessage,
   type MessageRow,
 } from '../store/em.js';
@@ -278,7 +280,7 @@ async function runStep(ctx: Context, setup: EmSetup, message: MessageRow, action
       }
       const applied = result.apply?.({ logId, at: endedAt, itemStatus: choice.itemStatus }) ?? {};
       const logText = applied.text !== undefined ? conceal(applied.text, hidden) : text;
-      if (logText !== text) ctx.db.prepare('UPDATE em_log SET text = ? WHERE id = ?').run(logText, logId);
+      if (logText !== text) setLogText(ctx.db, logId, logText);
       const changedItems = new Set(applied.items ?? []);
       if (to !== message.status) {
         updateMessage(ctx.db, ctx.company, message.message, { status: to, at: endedAt });
@@ -290,7 +292,7 @@ async function runStep(ctx: Context, setup: EmSetup, message: MessageRow, action
         }
       }
       // Every item change is logged by number, so a bulk change can be traced and reversed.
-      if (changedItems.size) ctx.db.prepare('UPDATE em_log SET items = ? WHERE id = ?').run(JSON.stringify([...changedItems].sort((a, b) => a - b)), logId);
+      if (changedItems.size) setLogItems(ctx.db, logId, [...changedItems].sort((a, b) => a - b));
       return {
         action: action.name,
         from: message.status,

@@ -234,6 +234,16 @@ export function insertLog(db: Db, company: string, l: Omit<LogRow, 'id'>): numbe
   return Number(r.lastInsertRowid);
 }
 
+/** Replaces a log row's text (after an action's result rewrote it). */
+export function setLogText(db: Db, id: number, text: string): void {
+  db.prepare('UPDATE em_log SET text = ? WHERE id = ?').run(text, id);
+}
+
+/** Records which items a logged action changed, by number. */
+export function setLogItems(db: Db, id: number, items: number[]): void {
+  db.prepare('UPDATE em_log SET items = ? WHERE id = ?').run(JSON.stringify(items), id);
+}
+
 export function listLog(db: Db, company: string, message?: number): LogRow[] {
   const rows = db
     .prepare(`SELECT ${LOG_COLUMNS} FROM em_log WHERE company = @company AND (@message IS NULL OR message = @message) ORDER BY id`)

@@ -1,8 +1,11 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { GlobalArgs } from '../global.js';
+import { withContext, type GlobalArgs } from '../global.js';
 import type { RunKind, RunResult } from '../../em/run.js';
 import type { MessageView } from '../../em/messages.js';
 import { escapeControls } from '../../lib/terminal-text.js';
+import { print, printJson, table, info } from '../output.js';
+import { UsageError, ExitError } from '../../errors.js';
+import { confirm } from '../prompt.js';
 
 /**
  * `mtdvat em …`: Electronic messages, with D365's button names (New, Collect data, Generate report,
@@ -30,7 +33,6 @@ function msgPositional<T>(y: Argv<T>): Argv<T & MsgArgs> {
 }
 
 async function printMessages(views: MessageView[], json: boolean): Promise<void> {
-  const { print, printJson, table, info } = await import('../output.js');
   if (json) return printJson(views);
   if (!views.length) return info('No electronic messages. Create one with `mtdvat em new --processing "UK MTD VAT TEST"`.');
   print(
@@ -56,9 +58,6 @@ const processingsSet: CommandModule<GlobalArgs, SetFieldArgs> = {
       .positional('processing', { type: 'string', demandOption: true, describe: 'Processing name, e.g. "UK MTD VAT TEST"' })
       .option('field', { type: 'string', array: true, demandOption: true, describe: 'NAME=VALUE (repeatable)' }) as unknown as Argv<SetFieldArgs>,
   handler: async (argv) => {
-    const { withContext } = await import('../global.js');
-    const { print, printJson } = await import('../output.js');
-    const { UsageError } = await import('../../errors.js');
     const { setProcessingField } = await import('../../em/messages.js');
     const pairs = argv.field.map((f) => {
       const i = String(f).indexOf('=');
@@ -76,8 +75,6 @@ const processings: CommandModule<GlobalArgs, GlobalArgs> = {
   describe: 'Electronic message processings: their actions (initial → result statuses) and additional fields',
   builder: (y) => y.command(processingsSet) as unknown as Argv<GlobalArgs>,
   handler: async (argv) => {
-    const { withContext } = await import('../global.js');
-    const { print, printJson, table, info } = await import('../output.js');
     const { processingViews } = await import('../../em/messages.js');
     const views = await withContext(argv, (ctx) => processingViews(ctx));
     if (argv.json) return printJson(views);
@@ -116,12 +113,10 @@ const newCmd: CommandModule<GlobalArgs, NewArgs> = {
       .option('from', { type: 'string', describe: 'From date YYYY-MM-DD' })
       .option('to', { type: 'string', describe: 'To date YYYY-MM-DD' }) as unknown as Argv<NewArgs>,
   handler: async (argv) => {
-    const { withContext } = await import('../global.js');
     const { newMessage } = await import('../../em/messages.js');
     const { userInfo } = await import('node:os');
     const view = await withContext(argv, (ctx) => newMessage(ctx, { processing: argv.processing, action: argv.action, from: argv.from, to: argv.to, user: userInfo().username }));
     if (argv.json) {
-      const { printJson } = await import('../output.js');
       return printJson(view);
     }
     await printMessages([view], false);
@@ -141,7 +136,6 @@ const list: CommandModule<GlobalArgs, ListArgs> = {
       .option('processing', { type: 'string', describe: 'Only this processing' })
       .option('status', { type: 'string', describe: 'Only messages in this status' }) as unknown as Argv<ListArgs>,
   handler: async (argv) => {
-    const { withContext } = await import('../global.js');
     const { listMessageViews } = await import('../../em/messages.js');
     const views = await withContext(argv, (ctx) => listMessageViews(ctx, { processing: argv.processing, status: argv.status }));
     await printMessages(views, !!argv.json);
@@ -153,8 +147,6 @@ const show: CommandModule<GlobalArgs, MsgArgs> = {
   describe: 'One message: its fields, items, action log and attachments',
   builder: (y) => msgPositional(y),
   handler: async (argv) => {
-    const { withContext } = await import('../global.js');
-    const { print, printJson, table } = await import('../output.js');
     const { messageDetail, parseMessageNumber } = await import('../../em/messages.js');
     const d = await withContext(argv, (ctx) => messageDetail(ctx, parseMessageNumber(argv.message)));
     if (argv.json) return printJson(d);
@@ -180,12 +172,8 @@ const show: CommandModule<GlobalArgs, MsgArgs> = {
 // ---------- run and its buttons ----------
 
 async function runAndPrint(argv: RunArgs, kind?: RunKind): Promise<void> {
-  const { withContext } = await import('../global.js');
-  const { print, printJson, info, table } = await import('../output.js');
-  const { confirm } = await import('../prompt.js');
   const { parseMessageNumber } = await import('../../em/messages.js');
   const { runMessage } = await import('../../em/run.js');
-  const { ExitError } = await import('../../errors.js');
   const { userInfo } = await import('node:os');
   const result: RunResult = await withContext(argv, (ctx) =>
     runMessage(
@@ -283,8 +271,6 @@ const log: CommandModule<GlobalArgs, LogArgs> = {
   describe: 'Action log: every action run (of one message, or all)',
   builder: (y) => y.positional('message', { type: 'string', describe: 'Message number' }) as Argv<LogArgs>,
   handler: async (argv) => {
-    const { withContext } = await import('../global.js');
-    const { print, printJson, table, info } = await import('../output.js');
     const { listLogViews, parseMessageNumber } = await import('../../em/messages.js');
     const rows = await withContext(argv, (ctx) => listLogViews(ctx, argv.message === undefined ? undefined : parseMessageNumber(argv.message)));
     if (argv.json) return printJson(rows);
@@ -307,8 +293,6 @@ const attachments: CommandModule<GlobalArgs, AttachmentsArgs> = {
   describe: 'Files generated or received for a message; --save DIR writes them as they were sent and received',
   builder: (y) => msgPositional(y).option('save', { type: 'string', describe: 'Existing folder to save the files into' }) as unknown as Argv<AttachmentsArgs>,
   handler: async (argv) => {
-    const { withContext } = await import('../global.js');
-    const { print, printJson, table, info } = await import('../output.js');
     const { messageDetail, parseMessageNumber, saveAttachments } = await import('../../em/messages.js');
     const message = parseMessageNumber(argv.message);
     const { list: items, saved } = await withContext(argv, (ctx) => ({
@@ -327,8 +311,6 @@ const del: CommandModule<GlobalArgs, MsgArgs> = {
   describe: 'Delete a message (only where its status allows delete)',
   builder: (y) => msgPositional(y),
   handler: async (argv) => {
-    const { withContext } = await import('../global.js');
-    const { print, printJson } = await import('../output.js');
     const { deleteMessageChecked, parseMessageNumber } = await import('../../em/messages.js');
     const message = parseMessageNumber(argv.message);
     await withContext(argv, (ctx) => deleteMessageChecked(ctx, message));
