@@ -149,6 +149,23 @@ function describeActions(actions: ActionDef[]): string {
   return actions.map((a) => `"${a.name}"`).join(', ');
 }
 
+/** Which of D365's buttons runs an action (Collect data, Generate report, Send report, Import response, Update status). */
+function kindTests(setup: EmSetup): Record<RunKind, (a: ActionDef) => boolean> {
+  return {
+    collect: (a) => a.type === 'PopulateRecords',
+    generate: (a) => a.type === 'GERExport' || a.type === 'GERExportMessage',
+    send: (a) => a.type === 'WEBService' || (isClassAction(a) && setup.webServices.get(a.webService)?.method === 'POST'),
+    import: (a) => a.type === 'GERImport',
+    update: (a) => USER_ACTION_TYPES.has(a.type),
+  };
+}
+
+/** The button (RunKind) of an action, or undefined for one only Run processing starts (an HMRC GET class). */
+export function kindOfAction(setup: EmSetup, action: ActionDef): RunKind | undefined {
+  const tests = kindTests(setup);
+  return (Object.keys(tests) as RunKind[]).find((k) => tests[k](action));
+}
+
 /** The action a request names or implies, refused with the statuses it needs. */
 export function pickAction(setup: EmSetup, message: MessageRow, request: RunRequest): ActionDef {
   const p = processingOf(setup, message.processing);
@@ -166,13 +183,7 @@ export function pickAction(setup: EmSetup, message: MessageRow, request: RunRequ
     return a;
   }
   const offered = offeredActions(setup, p.name, message.status);
-  const byKind: Record<RunKind, (a: ActionDef) => boolean> = {
-    collect: (a) => a.type === 'PopulateRecords',
-    generate: (a) => a.type === 'GERExport' || a.type === 'GERExportMessage',
-    send: (a) => a.type === 'WEBService' || (isClassAction(a) && setup.webServices.get(a.webService)?.method === 'POST'),
-    import: (a) => a.type === 'GERImport',
-    update: (a) => USER_ACTION_TYPES.has(a.type),
-  };
+  const byKind = kindTests(setup);
   const kind = request.kind;
   let candidates = kind ? offered.filter(byKind[kind]) : offered.filter((a) => !USER_ACTION_TYPES.has(a.type));
   if (kind === 'generate' && candidates.length > 1) {

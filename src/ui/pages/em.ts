@@ -12,12 +12,12 @@ import { Decimal } from '../../lib/decimal.js';
 import { parseJsonExact } from '../../lib/exact-json.js';
 import { limitsFromEnv } from '../../package/limits.js';
 import { attachmentContent, getMessage, lastAttachment, messagesNewerThan, pageMessages } from '../../store/em.js';
-import { canDelete, offeredActions, USER_ACTION_TYPES } from '../../em/engine.js';
+import { canDelete, offeredActions } from '../../em/engine.js';
 import { isClassAction } from '../../em/classes.js';
 import { FORMAT } from '../../em/formats.js';
 import { deleteMessageChecked, messageDetail, messageView, newMessage, parseMessageNumber, safeFileName, setProcessingField } from '../../em/messages.js';
 import { isHiddenField, loadEmSetup, type ActionDef, type EmSetup } from '../../em/model.js';
-import { runMessage, type RunKind, type RunResult } from '../../em/run.js';
+import { kindOfAction, runMessage, type RunKind, type RunResult } from '../../em/run.js';
 import { BOXES, boxRows, buildReturn, LEGAL_DECLARATION } from '../../vat/nine-box.js';
 import { MtdvatError } from '../../errors.js';
 import type { PageModule, UiKit } from '../app.js';
@@ -36,16 +36,23 @@ interface RunJob {
   error?: string;
 }
 
-/** D365's button for an action, by its type (Microsoft Learn, electronic-messaging-work-with-em). */
+/** D365's button for an action: em/'s kind of the action, labelled as D365 labels it. */
 export function buttonOf(setup: EmSetup, action: ActionDef): { kind: RunKind | 'run'; label: string } {
-  if (action.type === 'PopulateRecords') return { kind: 'collect', label: 'Collect data' };
-  if (action.type === 'GERExport' || action.type === 'GERExportMessage') {
-    return { kind: 'generate', label: action.formatMapping === FORMAT.declarationJson ? 'Generate report' : `Generate report: ${action.name}` };
+  const kind = kindOfAction(setup, action);
+  switch (kind) {
+    case 'collect':
+      return { kind, label: 'Collect data' };
+    case 'generate':
+      return { kind, label: action.formatMapping === FORMAT.declarationJson ? 'Generate report' : `Generate report: ${action.name}` };
+    case 'import':
+      return { kind, label: 'Import response' };
+    case 'update':
+      return { kind, label: `Update status: ${action.name}` };
+    case 'send':
+      return { kind, label: 'Send report' };
+    default:
+      return { kind: 'run', label: `Run processing: ${action.name}` };
   }
-  if (action.type === 'GERImport') return { kind: 'import', label: 'Import response' };
-  if (USER_ACTION_TYPES.has(action.type)) return { kind: 'update', label: `Update status: ${action.name}` };
-  if (action.type === 'WEBService' || (isClassAction(action) && setup.webServices.get(action.webService)?.method === 'POST')) return { kind: 'send', label: 'Send report' };
-  return { kind: 'run', label: `Run processing: ${action.name}` };
 }
 
 /** An item's box amount as the VAT 100 shows it ("1,050.50"); text that is not a number is shown as it is. */
