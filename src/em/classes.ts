@@ -161,25 +161,39 @@ async function retrieveObligations(sc: StepContext, ws: WebServiceDef, baseUrl: 
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-async function submit(sc: StepContext, ws: WebServiceDef, baseUrl: string): Promise<ActionResult> {
-  const { ctx, message, action } = sc;
+/**
+ * The file Send report sends: the last attachment named as the action's "file name to process", unchanged
+ * since it was generated, a valid VAT return for this message's period. What the declaration is shown for.
+ */
+export function fileToSend(
+  ctx: StepContext['ctx'],
+  message: number,
+  action: ActionDef,
+  fields: Record<string, string>,
+): { text: string; ret: ReturnType<typeof buildReturn>; sha256: string; rows: ReturnType<typeof boxRows>; declaration: string } {
   const fileName = action.fileNameToProcess || 'VAT_return.json';
-  const file = lastAttachment(ctx.db, ctx.company, message.message, fileName);
-  if (!file) throw new RefusedError(`message ${message.message} has no "${fileName}" to send; run Generate report first`);
+  const file = lastAttachment(ctx.db, ctx.company, message, fileName);
+  if (!file) throw new RefusedError(`message ${message} has no "${fileName}" to send; run Generate report first`);
   const content = attachmentContent(ctx.db, ctx.company, file.id);
   if (sha256(content) !== file.sha256) {
-    throw new RefusedError(`attachment "${fileName}" of message ${message.message} changed after it was generated (SHA-256 differs); generate it again`);
+    throw new RefusedError(`attachment "${fileName}" of message ${message} changed after it was generated (SHA-256 differs); generate it again`);
   }
   const text = new TextDecoder().decode(content);
-  const periodKey = sc.fields[PERIOD_KEY_FIELD] ?? '';
+  const periodKey = fields[PERIOD_KEY_FIELD] ?? '';
   let ret;
   try {
     const raw = parseJsonExact(text) as Record<string, unknown>;
     ret = buildReturn(raw);
   } catch (error) {
-    throw new RefusedError(`attachment "${fileName}" of message ${message.message} is not a valid VAT return: ${(error as Error).message}`);
+    throw new RefusedError(`attachment "${fileName}" of message ${message} is not a valid VAT return: ${(error as Error).message}`);
   }
-  if (ret.periodKey !== periodKey) throw new RefusedError(`attachment "${fileName}" was generated for another period than message ${message.message}; generate it again`);
+  if (ret.periodKey !== periodKey) throw new RefusedError(`attachment "${fileName}" was generated for another period than message ${message}; generate it again`);
+  return { text, ret, sha256: file.sha256, rows: boxRows(ret), declaration: LEGAL_DECLARATION };
+}
+
+async function submit(sc: StepContext, ws: WebServiceDef, baseUrl: string): Promise<ActionResult> {
+  const { ctx, message, action } = sc;
+  const { text, ret } = fileToSend(ctx, message.message, action, sc.fields);
   const t = target(sc, ws, baseUrl);
   const confirm = async () => (sc.io.confirmSend ? sc.io.confirmSend({ declaration: LEGAL_DECLARATION, rows: boxRows(ret), message: message.message }) : false);
   const responseName = action.fileName || 'response.json';

@@ -9,22 +9,20 @@
 import { osUser } from '../../auth/consent.js';
 import { describeFraudHeaders, encodeFraudHeaders, collectFraudValues, hasFraudConsent } from '../../hmrc/fraud-headers.js';
 import { Decimal } from '../../lib/decimal.js';
-import { parseJsonExact } from '../../lib/exact-json.js';
 import { limitsFromEnv } from '../../package/limits.js';
-import { attachmentContent, getMessage, lastAttachment, messagesNewerThan, pageMessages } from '../../store/em.js';
+import { attachmentContent, getFields, getMessage, messagesNewerThan, pageMessages } from '../../store/em.js';
 import { canDelete, offeredActions } from '../../em/engine.js';
-import { isClassAction } from '../../em/classes.js';
+import { fileToSend, isClassAction } from '../../em/classes.js';
 import { FORMAT } from '../../em/formats.js';
 import { deleteMessageChecked, messageDetail, messageView, newMessage, parseMessageNumber, safeFileName, setProcessingField } from '../../em/messages.js';
 import { isHiddenField, loadEmSetup, type ActionDef, type EmSetup } from '../../em/model.js';
 import { kindOfAction, runMessage, type RunKind, type RunResult } from '../../em/run.js';
-import { BOXES, boxRows, buildReturn, LEGAL_DECLARATION } from '../../vat/nine-box.js';
+import { BOXES } from '../../vat/nine-box.js';
 import { MtdvatError } from '../../errors.js';
 import type { PageModule, UiKit } from '../app.js';
 import { checkCsrf } from '../security.js';
 import { receiveUpload, UploadError, type Upload } from '../uploads.js';
 import { EM, FRAUD_CONSENT, SEND } from './em-templates.js';
-import { createHash } from 'node:crypto';
 
 /** Messages per page: the list stays quick with 10,000 messages. */
 export const PAGE_SIZE = 50;
@@ -64,8 +62,6 @@ function money(value: string | undefined, dp: number): string {
     return value;
   }
 }
-
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 export const emPage: PageModule = {
   nav: { href: '/em', label: 'Electronic messages' },
@@ -180,16 +176,12 @@ export const emPage: PageModule = {
       const action = setup.actions.get(c.req.query('action') ?? '');
       if (!row || !action) return kit.seeOther(c, '/em');
       const back = listHref(row.processing, id);
-      const file = lastAttachment(kit.ctx.db, kit.ctx.company, id, action.fileNameToProcess || 'VAT_return.json');
-      if (!file) {
-        kit.flash(c, 'error', `Message ${id} has no "${action.fileNameToProcess || 'VAT_return.json'}" to send: run Generate report first.`);
-        return kit.seeOther(c, back);
-      }
-      let rows;
+      let file;
       try {
-        rows = boxRows(buildReturn(parseJsonExact(new TextDecoder().decode(attachmentContent(kit.ctx.db, kit.ctx.company, file.id))) as Record<string, unknown>));
+        file = fileToSend(kit.ctx, id, action, getFields(kit.ctx.db, kit.ctx.company, id));
       } catch (e) {
-        kit.flash(c, 'error', `The generated file of message ${id} is not a valid VAT return (${(e as Error).message}): generate it again.`);
+        if (!(e instanceof MtdvatError)) throw e;
+        kit.flash(c, 'error', e.message);
         return kit.seeOther(c, back);
       }
       return kit.page(c, 'Send report', '/em', 'em-send', {
@@ -199,8 +191,8 @@ export const emPage: PageModule = {
         action: `/em/messages/${id}/run`,
         actionName: action.name,
         sha: file.sha256,
-        rows,
-        declaration: LEGAL_DECLARATION,
+        rows: file.rows,
+        declaration: file.declaration,
       });
     });
 
@@ -285,10 +277,7 @@ export const emPage: PageModule = {
               consent: { yes: false, show: () => {}, ask: async () => form.fphConsent === 'yes' },
               announce: (line) => kit.log(`message ${id}: ${line}`),
               // The declaration was confirmed for exactly the file shown: a file generated since is not sent.
-              confirmSend: async () => {
-                const now = lastAttachment(kit.ctx.db, kit.ctx.company, id, action.fileNameToProcess || 'VAT_return.json');
-                return form.declaration === 'yes' && !!now && now.sha256 === confirmedSha && sha256(attachmentContent(kit.ctx.db, kit.ctx.company, now.id)) === confirmedSha;
-              },
+              confirmSend: async () => form.declaration === 'yes' && fileToSend(kit.ctx, id, action, getFields(kit.ctx.db, kit.ctx.company, id)).sha256 === confirmedSha,
             },
           ));
           job.state = 'done';
