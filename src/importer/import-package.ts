@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { KeyMap } from '../lib/natural-key.js';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { Context } from '../context.js';
@@ -209,7 +210,7 @@ async function importEntity(
       const written = writer.write(schema!, checked, record.no);
       if ('duplicate' in written) {
         counts.failed++;
-        addError(result, validation.duplicate(record.no, checked.keyText()));
+        addError(result, validation.duplicate(record.no, checked.keyText(), displayKey(written.duplicate)));
         continue;
       }
       outcome = written.outcome;
@@ -273,22 +274,32 @@ class RecordWriter {
     else this.store.truncateEntity(name);
   }
 
+  /**
+   * Keys are matched as D365 matches them (lib/natural-key.ts): a record whose key differs from a
+   * stored one only in case, trailing spaces or Unicode form updates that record, and the first
+   * spelling stays — in the key, in the data and in the secrets' associated data.
+   */
   write(
     schema: EntitySchema,
-    { values, keyValues, key }: { values: Record<string, string>; keyValues: string[]; key: string },
+    { values, keyValues: newKeyValues, key: newKey, folded }: { values: Record<string, string>; keyValues: string[]; key: string; folded: string },
     recordNo: number,
-  ): { outcome: 'created' | 'updated' | 'unchanged' } | { duplicate: true } {
+  ): { outcome: 'created' | 'updated' | 'unchanged' } | { duplicate: string[] } {
     // Insert first: on a fresh store (the common, large case) that is one statement per record.
     const fresh = this.buildData(schema, values, {});
-    if (this.store.insertRecord(schema.id, key, JSON.stringify(fresh), recordNo)) {
-      this.writeSecrets(schema, key, keyValues, values);
+    if (this.store.insertRecord(schema.id, newKey, folded, JSON.stringify(fresh), recordNo)) {
+      this.writeSecrets(schema, newKey, newKeyValues, values);
       return { outcome: 'created' };
     }
-    const existing = this.store.selectRecord(schema.id, key);
-    if (existing.lastJob === this.jobId) return { duplicate: true };
-    // Fields the file does not carry keep their stored value.
+    const existing = this.store.selectRecord(schema.id, folded, newKey);
+    const key = existing.naturalKey;
+    const keyValues = JSON.parse(key) as string[];
+    if (existing.lastJob === this.jobId) return { duplicate: keyValues };
+    // Fields the file does not carry keep their stored value; key fields keep the stored spelling.
     const previous = JSON.parse(existing.data) as Record<string, string>;
     const next = this.buildData(schema, values, previous);
+    schema.key.forEach((k, i) => {
+      if (k in next) next[k] = keyValues[i];
+    });
     const json = JSON.stringify(next);
     const secretsChanged = this.writeSecrets(schema, key, keyValues, values);
     if (existing.data !== json) {
@@ -393,7 +404,8 @@ function checkReferences(ctx: Context, registry: SchemaRegistry, result: ImportR
 function checkServiceOrigins(ctx: Context, registry: SchemaRegistry, result: ImportResult): void {
   const ids = new Set(result.entities.map((e) => e.schemaId));
   if (!ids.has('WebService') && !ids.has('WebApplication')) return;
-  const apps = new Map<string, { baseUrl: string; written: boolean }>();
+  // Keyed as D365 keys them: a service naming "sandbox hmrc" belongs to "Sandbox HMRC" and is checked.
+  const apps = new KeyMap<{ baseUrl: string; written: boolean }>();
   for (const app of iterateRecordsWithJob(ctx.db, ctx.company, 'WebApplication')) {
     apps.set(app.key[0] ?? '', { baseUrl: app.data.BASEURL ?? '', written: app.lastJob === result.jobId });
   }

@@ -6,7 +6,7 @@
 import { MtdvatError } from '../errors.js';
 import { EntityValidation, refersTo } from './validate.js';
 import { loadSchemas } from '../schema/registry.js';
-import { encodeKey } from '../store/records.js';
+import { foldKey } from '../lib/natural-key.js';
 import { openPackage } from '../package/reader.js';
 
 export interface InspectProblem {
@@ -93,7 +93,8 @@ export async function inspectPackage(zipPath: string): Promise<InspectResult> {
         out.problemCount++;
         if (out.problems.length < MAX_PROBLEMS) out.problems.push({ record, key, field, message });
       };
-      const seen = new Set<string>();
+      // Folded keys (as D365 compares them) → the first record's spelling.
+      const seen = new Map<string, string>();
       const keys = schema ? (keysBySchema.get(schema.id) ?? new Set<string>()) : undefined;
       if (schema) keysBySchema.set(schema.id, keys!);
       try {
@@ -105,19 +106,20 @@ export async function inspectPackage(zipPath: string): Promise<InspectResult> {
             for (const p of checked.problems) problem(p);
             continue;
           }
-          const { values, key } = checked;
-          if (seen.has(key)) {
-            problem(validation.duplicate(record.no, checked.keyText()));
+          const { values, folded: key } = checked;
+          const first = seen.get(key);
+          if (first !== undefined) {
+            problem(validation.duplicate(record.no, checked.keyText(), first));
             continue;
           }
-          seen.add(key);
+          seen.set(key, checked.keyText());
           keys!.add(key);
           // The import checks references against the store after writing (the reference check is
           // there); without a store, inspect can only say which ones the package itself does not hold.
           for (const ref of schema!.references) {
             const refValues = ref.fields.map((f) => values[f] ?? '');
             if (refValues.every((v) => v === '')) continue;
-            pendingRefs.push({ entity: out, target: ref.entity, key: encodeKey(refValues), fields: ref.fields, values: refValues, record: record.no, recordKey: checked.keyText() });
+            pendingRefs.push({ entity: out, target: ref.entity, key: foldKey(refValues), fields: ref.fields, values: refValues, record: record.no, recordKey: checked.keyText() });
           }
         }
       } catch (error) {

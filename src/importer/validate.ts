@@ -7,6 +7,7 @@ import type { PackageEntity } from '../package/reader.js';
 import type { RawRecord } from '../package/records.js';
 import type { EntitySchema } from '../schema/types.js';
 import { displayKey, encodeKey } from '../store/records.js';
+import { foldKey } from '../lib/natural-key.js';
 import { EntityMapper } from './mapping.js';
 
 export interface ValidationProblem {
@@ -23,7 +24,7 @@ export type RecordCheck =
   | { kind: 'raw'; mapped: Record<string, string> }
   /** Failed the schema's field checks. */
   | { kind: 'invalid'; problems: ValidationProblem[] }
-  | { kind: 'valid'; values: Record<string, string>; keyValues: string[]; key: string; keyText: () => string };
+  | { kind: 'valid'; values: Record<string, string>; keyValues: string[]; key: string; folded: string; keyText: () => string };
 
 /** One entity file of a package, record by record. */
 export class EntityValidation {
@@ -52,15 +53,23 @@ export class EntityValidation {
       return { kind: 'invalid', problems: problems.map((p) => ({ ...this.where(record.no), key, field: p.field, message: p.message })) };
     }
     const keyValues = schema.key.map((k) => values[k]);
-    return { kind: 'valid', values, keyValues, key: encodeKey(keyValues), keyText };
+    // `folded` is the key as D365 compares it (lib/natural-key.ts): what duplicates and look-ups go by.
+    return { kind: 'valid', values, keyValues, key: encodeKey(keyValues), folded: foldKey(keyValues), keyText };
   }
 
-  /** A second record of this entity with the same key in one package. */
-  duplicate(recordNo: number, keyText: string): ValidationProblem {
+  /**
+   * A second record of this entity with the same key in one package; `firstText` is the first record's
+   * key when it is spelled differently (D365 takes "Sandbox HMRC" and "sandbox hmrc " as one key).
+   */
+  duplicate(recordNo: number, keyText: string, firstText = keyText): ValidationProblem {
+    const fields = this.schema!.key.join(' + ');
     return {
       ...this.where(recordNo),
       key: keyText,
-      message: `duplicate key: another record of "${this.entity.entityName}" in this package already has ${this.schema!.key.join(' + ')} = "${keyText}"`,
+      message:
+        firstText === keyText
+          ? `duplicate key: another record of "${this.entity.entityName}" in this package already has ${fields} = "${keyText}"`
+          : `duplicate key: another record of "${this.entity.entityName}" in this package already has ${fields} = "${firstText}", the same key as "${keyText}" to D365 (keys ignore case, trailing spaces and Unicode normal form)`,
     };
   }
 

@@ -3,6 +3,7 @@ import { closeSync, openSync, statSync } from 'node:fs';
 import { StoreError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
 import { storeError } from './sqlite-errors.js';
+import { foldKey } from '../lib/natural-key.js';
 
 export type Db = Database.Database;
 
@@ -11,6 +12,11 @@ export type Db = Database.Database;
  * an mtdvat store: "MTDV" in ASCII. Stores made before the stamp are recognised by their `meta` table.
  */
 export const APPLICATION_ID = 0x4d544456;
+
+/** Natural keys compare as D365 compares them; SQL (migrations, reference checks) folds with mtdvat_fold_key. */
+export function registerKeyFolding(db: Db): void {
+  db.function('mtdvat_fold_key', { deterministic: true }, (key: unknown) => (typeof key === 'string' ? foldKey(JSON.parse(key) as string[]) : null));
+}
 
 /** How long a command waits for another process's write lock before saying so (ms). */
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
@@ -57,6 +63,7 @@ export function openDb(path: string, options: OpenDbOptions = {}): Db {
   }
   try {
     db.pragma(`busy_timeout = ${options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS}`);
+    registerKeyFolding(db);
     if (!memory) checkIsMtdvatStore(db, path);
     if (!memory) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');

@@ -5,9 +5,10 @@
 import type { Db } from './db.js';
 
 export interface ImportWrites {
-  /** Inserts a new record; false when one with this key is already stored (nothing written). */
-  insertRecord(entity: string, naturalKey: string, dataJson: string, recordNo: number): boolean;
-  selectRecord(entity: string, naturalKey: string): { data: string; lastJob: number | null };
+  /** Inserts a new record; false when one with this key (or its folded form) is already stored (nothing written). */
+  insertRecord(entity: string, naturalKey: string, foldedKey: string, dataJson: string, recordNo: number): boolean;
+  /** The stored record D365 would take for this key: by folded key, else (a look-alike kept from before folding) by exact key. */
+  selectRecord(entity: string, foldedKey: string, naturalKey: string): { naturalKey: string; data: string; lastJob: number | null };
   updateRecord(entity: string, naturalKey: string, dataJson: string, recordNo: number): void;
   /** Marks a stored record as carried by this job without changing its data. */
   touchRecord(entity: string, naturalKey: string, recordNo: number): void;
@@ -22,9 +23,10 @@ export interface ImportWrites {
 }
 
 export function importWrites(db: Db, company: string, jobId: number, now: string): ImportWrites {
-  const select = db.prepare('SELECT data, last_job FROM records WHERE company = ? AND entity = ? AND natural_key = ?');
+  const select = db.prepare('SELECT natural_key, data, last_job FROM records WHERE company = ? AND entity = ? AND folded_key = ?');
+  const selectExact = db.prepare('SELECT natural_key, data, last_job FROM records WHERE company = ? AND entity = ? AND natural_key = ?');
   const insert = db.prepare(
-    'INSERT INTO records (company, entity, natural_key, data, last_job, last_record, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    'INSERT INTO records (company, entity, natural_key, folded_key, data, last_job, last_record, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
   );
   const update = db.prepare('UPDATE records SET data = ?, last_job = ?, last_record = ?, updated_at = ? WHERE company = ? AND entity = ? AND natural_key = ?');
   const touch = db.prepare('UPDATE records SET last_job = ?, last_record = ? WHERE company = ? AND entity = ? AND natural_key = ?');
@@ -39,10 +41,10 @@ export function importWrites(db: Db, company: string, jobId: number, now: string
      ON CONFLICT (company, entity, record_no) DO UPDATE SET data = excluded.data, last_job = excluded.last_job`,
   );
   return {
-    insertRecord: (entity, key, json, recordNo) => insert.run(company, entity, key, json, jobId, recordNo, now).changes === 1,
-    selectRecord: (entity, key) => {
-      const r = select.get(company, entity, key) as { data: string; last_job: number | null };
-      return { data: r.data, lastJob: r.last_job };
+    insertRecord: (entity, key, folded, json, recordNo) => insert.run(company, entity, key, folded, json, jobId, recordNo, now).changes === 1,
+    selectRecord: (entity, folded, key) => {
+      const r = (select.get(company, entity, folded) ?? selectExact.get(company, entity, key)) as { natural_key: string; data: string; last_job: number | null };
+      return { naturalKey: r.natural_key, data: r.data, lastJob: r.last_job };
     },
     updateRecord: (entity, key, json, recordNo) => {
       update.run(json, jobId, recordNo, now, company, entity, key);
@@ -73,7 +75,8 @@ export function importWrites(db: Db, company: string, jobId: number, now: string
 
 /**
  * Records of `entity` written by job `jobId` whose reference `fields` (all non-empty) name no stored
- * record of `targetEntity`: at most 50, with their key and record number.
+ * record of `targetEntity` (compared as D365 compares keys: mtdvat_fold_key): at most 50, with their
+ * key and record number.
  */
 export function danglingReferences(
   db: Db,
@@ -90,7 +93,7 @@ export function danglingReferences(
        FROM records r
        WHERE r.company = ? AND r.entity = ? AND r.last_job = ?
          AND (${values.map((v) => `${v} <> ''`).join(' AND ')})
-         AND NOT EXISTS (SELECT 1 FROM records t WHERE t.company = r.company AND t.entity = ? AND t.natural_key = target)
+         AND NOT EXISTS (SELECT 1 FROM records t WHERE t.company = r.company AND t.entity = ? AND (t.folded_key = mtdvat_fold_key(target) OR t.natural_key = target))
        LIMIT 50`,
     )
     .all(company, entity, jobId, targetEntity) as { key: string; record: number | null; target: string }[];

@@ -210,4 +210,19 @@ export const MIGRATIONS: readonly string[] = [
     FOREIGN KEY (company, message) REFERENCES em_messages (company, message) ON DELETE CASCADE
   ) STRICT;
   CREATE INDEX em_attachments_by_message ON em_attachments (company, message, id);`,
+  // Natural keys compared as D365 (SQL Server) compares them: case-insensitive, trailing spaces
+  // ignored, after NFC (lib/natural-key.ts; mtdvat_fold_key is registered on every connection by
+  // store/db.ts). A store that already holds look-alikes keeps them all: the earliest gets the folded
+  // key, the others none (NULL, which the unique index allows), and `verify` reports them.
+  `ALTER TABLE records ADD COLUMN folded_key TEXT;
+  UPDATE records SET folded_key = mtdvat_fold_key(natural_key);
+  UPDATE records SET folded_key = NULL
+  WHERE (company, entity, natural_key) IN (
+    SELECT company, entity, natural_key FROM (
+      SELECT company, entity, natural_key,
+        ROW_NUMBER() OVER (PARTITION BY company, entity, folded_key ORDER BY updated_at, natural_key) AS n
+      FROM records
+    ) WHERE n > 1
+  );
+  CREATE UNIQUE INDEX records_by_folded_key ON records (company, entity, folded_key);`,
 ];

@@ -1,5 +1,6 @@
 import type { Db } from './db.js';
 import type { EntitySchema } from '../schema/types.js';
+import { foldKey } from '../lib/natural-key.js';
 
 /** A stored record: its key values and its non-secret field values (canonical strings). */
 export interface StoredRecord {
@@ -34,11 +35,41 @@ export function listRecords(db: Db, company: string, entity: string): StoredReco
   return rows.map((r) => ({ key: JSON.parse(r.natural_key) as string[], data: JSON.parse(r.data) as Record<string, string> }));
 }
 
+/**
+ * The record whose key D365 would take as `key` (case, trailing spaces and Unicode form aside), with
+ * its key as first stored: that spelling is the one secrets and tokens are bound to. A look-alike
+ * kept from before keys were folded is found by its exact spelling only.
+ */
 export function getRecord(db: Db, company: string, entity: string, key: string[]): StoredRecord | undefined {
-  const row = db
-    .prepare('SELECT data FROM records WHERE company = ? AND entity = ? AND natural_key = ?')
-    .get(company, entity, encodeKey(key)) as { data: string } | undefined;
-  return row ? { key, data: JSON.parse(row.data) as Record<string, string> } : undefined;
+  const row = (db
+    .prepare('SELECT natural_key, data FROM records WHERE company = ? AND entity = ? AND folded_key = ?')
+    .get(company, entity, foldKey(key)) ??
+    db.prepare('SELECT natural_key, data FROM records WHERE company = ? AND entity = ? AND natural_key = ?').get(company, entity, encodeKey(key))) as
+    | { natural_key: string; data: string }
+    | undefined;
+  return row ? { key: JSON.parse(row.natural_key) as string[], data: JSON.parse(row.data) as Record<string, string> } : undefined;
+}
+
+/** Groups of stored records whose keys D365 would take as one (left from before keys were folded). */
+export function lookAlikeKeys(db: Db, company: string, entity: string): string[][][] {
+  const rows = db
+    .prepare('SELECT natural_key FROM records WHERE company = ? AND entity = ? AND folded_key IS NULL')
+    .pluck()
+    .all(company, entity) as string[];
+  const groups = new Map<string, string[][]>();
+  for (const natural of rows) {
+    const key = JSON.parse(natural) as string[];
+    const folded = foldKey(key);
+    if (!groups.has(folded)) {
+      const first = db
+        .prepare('SELECT natural_key FROM records WHERE company = ? AND entity = ? AND folded_key = ?')
+        .pluck()
+        .get(company, entity, folded) as string | undefined;
+      groups.set(folded, first ? [JSON.parse(first) as string[]] : []);
+    }
+    groups.get(folded)!.push(key);
+  }
+  return [...groups.values()].filter((g) => g.length > 1);
 }
 
 /** Replaces the non-secret fields of an existing record (used by commands that edit the setup). */

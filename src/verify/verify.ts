@@ -8,6 +8,8 @@ import { NotFoundError } from '../errors.js';
 import { loadSchemas } from '../schema/registry.js';
 import { displayKey, listRecords, type StoredRecord } from '../store/records.js';
 import { escapeControls } from '../lib/terminal-text.js';
+import { KeyMap } from '../lib/natural-key.js';
+import { lookAlikeKeyChecks } from './checks/keys.js';
 import { ACTIONS, PROCESSINGS, WEB_SERVICES } from './mtd-expectations.js';
 import { actionChecks } from './checks/actions.js';
 import { credentialChecks } from './checks/credentials.js';
@@ -59,7 +61,8 @@ export async function verifySetup(ctx: Context, options: VerifyOptions = {}): Pr
   const schemas = loadSchemas();
   const records = new Map<string, Map<string, StoredRecord>>();
   for (const schema of schemas.all) {
-    records.set(schema.id, new Map(listRecords(ctx.db, ctx.company, schema.id).map((r) => [displayKey(r.key), r])));
+    // Looked up as D365 looks keys up: a reference "sandbox hmrc" finds "Sandbox HMRC".
+    records.set(schema.id, KeyMap.of(listRecords(ctx.db, ctx.company, schema.id).map((r) => [displayKey(r.key), r] as const)));
   }
   if (![...records.values()].some((m) => m.size > 0)) {
     // Nothing imported: one clear failure instead of a hundred "missing" lines.
@@ -73,6 +76,7 @@ export async function verifySetup(ctx: Context, options: VerifyOptions = {}): Pr
   if (options.processing !== undefined) input.scope = scopeFor(input, options.processing);
 
   const checks: Check[] = [
+    ...lookAlikeKeyChecks(input),
     ...processingChecks(input),
     ...actionChecks(input),
     ...webAppChecks(input),

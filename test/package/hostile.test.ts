@@ -513,6 +513,38 @@ const CASES: Case[] = [
     names: 'Message item types.xml',
   },
   {
+    name: 'natural keys that differ only in case and trailing spaces',
+    build: () =>
+      writtenPackage([
+        {
+          schema: registry.byId('MessageItemType'),
+          format: 'xml-element',
+          records: [
+            { MESSAGEITEMTYPE: 'Hostile type', DESCRIPTION: 'first' },
+            { MESSAGEITEMTYPE: 'HOSTILE type  ', DESCRIPTION: 'look-alike' },
+          ],
+        },
+      ]),
+    message: /duplicate key.*"Hostile type", the same key as "HOSTILE type  " to D365.*record 2/,
+    names: 'Message item types.xml',
+  },
+  {
+    name: 'natural keys that differ only in Unicode normal form (NFC / NFD)',
+    build: () =>
+      writtenPackage([
+        {
+          schema: registry.byId('MessageItemType'),
+          format: 'xml-element',
+          records: [
+            { MESSAGEITEMTYPE: 'Caf\u00e9', DESCRIPTION: 'NFC' },
+            { MESSAGEITEMTYPE: 'Cafe\u0301', DESCRIPTION: 'NFD' },
+          ],
+        },
+      ]),
+    message: /duplicate key.*the same key as .* to D365.*record 2/,
+    names: 'Message item types.xml',
+  },
+  {
     name: 'reference to a web application that does not exist',
     build: () =>
       writtenPackage([{ schema: registry.byId('WebService'), format: 'xml-element', records: [webService({ WEBAPPLICATIONNAME: 'No such application' })] }]),
