@@ -136,7 +136,7 @@ function pathField(value: string, fallback: string, label: string, appName: stri
   const problem = urlPathProblem(path);
   if (problem) {
     throw new ValidationError(
-      `web application "${appName}": the ${label} "${path}" ${problem}: run \`mtdvat web-apps set "${appName}" --${label === 'token URL path' ? 'token-path' : 'authorization-path'} ${fallback}\``,
+      `web application "${appName}": the ${label} "${path}" ${problem}: run \`mtdvat web-apps set ${shellQuote(appName)} --${label === 'token URL path' ? 'token-path' : 'authorization-path'} ${fallback}\``,
     );
   }
   return path;

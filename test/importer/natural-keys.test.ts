@@ -105,7 +105,7 @@ describe('natural keys as D365 compares them', () => {
     expect(lookAlike, v.stdout).toMatchObject({ status: 'fail' });
     expect(lookAlike!.detail).toContain('"Sandbox HMRC" and "sandbox hmrc " are one key to D365');
     const text = await runCli(['verify', '--home', home], { env });
-    expect(text.stdout).toMatch(/FAIL\s+One web applications record per key/);
+    expect(text.stdout).toMatch(/FAIL\s+One record per key in Web applications/);
     const after = new Database(join(home, 'mtdvat.db'), { readonly: true });
     expect(after.prepare('SELECT count(*) FROM records').pluck().get()).toBe(before);
     after.close();

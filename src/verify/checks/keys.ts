@@ -1,3 +1,4 @@
+import { shellQuote } from '../../lib/shell-quote.js';
 import { lookAlikeKeys, displayKey } from '../../store/records.js';
 import { fail, pass, slug, type Check, type VerifyInput } from './types.js';
 
@@ -16,9 +17,9 @@ export function lookAlikeKeyChecks(input: VerifyInput): Check[] {
       checks.push(
         fail(
           `setup.look-alike-keys.${slug(schema.id)}.${groups}`,
-          `One ${schema.label.toLowerCase()} record per key`,
+          `One record per key in ${schema.label}`,
           `${names.join(' and ')} are one key to D365 (keys ignore case, trailing spaces and Unicode normal form), but the store holds ${group.length} records; mtdvat uses ${names[0]}.`,
-          `Keep one: correct the package and re-import it with --truncate "${schema.label}" (nothing is merged automatically).`,
+          `Keep one: correct the package and re-import it with mtdvat import-package FILE --truncate ${shellQuote(schema.label)} (nothing is merged automatically).`,
         ),
       );
     }
