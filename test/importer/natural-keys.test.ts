@@ -78,6 +78,16 @@ describe('natural keys as D365 compares them', () => {
     }
   });
 
+  it('a web service naming its application in another spelling is still held to that application\'s origin', async () => {
+    const dir = tempDir();
+    const pkg = await buildPackage(dir, 'ws.zip', {
+      entities: [webAppsEntity({ records: [SANDBOX] }), webServicesEntity({ records: [{ ...WEB_SERVICES[0], WEBAPPLICATIONNAME: 'SANDBOX HMRC ', INTERNETADDRESS: 'https://evil.example' }] })],
+    });
+    const r = await runCli(['import-package', pkg, '--home', join(dir, 'h')], { env: { MTDVAT_MASTER_KEY: newMasterKey() } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/INTERNETADDRESS "https:\/\/evil\.example" is not on the origin of its web application/);
+  });
+
   it('a store that already holds look-alikes keeps them all and verify reports them', async () => {
     const dir = tempDir();
     const home = join(dir, 'home');
