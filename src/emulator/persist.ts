@@ -6,7 +6,8 @@
  * emulator's own test tokens and passwords, which work against this loopback emulator and nowhere else.
  * Request counters, queued faults, rate windows and fraud-header feedback are per run and not kept.
  */
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../lib/atomic-file.js';
 import { MtdvatError } from '../errors.js';
 import { Decimal } from '../lib/decimal.js';
 import type { SandboxState, StoredReturn } from './state.js';
@@ -79,10 +80,10 @@ export function loadStateFile(path: string, state: SandboxState): boolean {
   return true;
 }
 
-/** Writes the state next to `path` and renames it into place: a crash leaves the old file or the new one, never half. */
+/**
+ * Writes the state to an exclusive, randomly named temp file next to `path` and renames it into place:
+ * a crash leaves the old file or the new one, never half, and a planted symlink is never followed.
+ */
 export function saveStateFile(path: string, text: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, text, { mode: 0o600 });
-  chmodSync(temporary, 0o600); // an existing temporary file keeps its mode otherwise
-  renameSync(temporary, path);
+  writeFileAtomicSync(path, text, 0o600);
 }
