@@ -5,6 +5,7 @@
  * that web service's web application. Every call goes through vat/'s one HMRC call path (fraud headers,
  * rate limit, token refresh, safe submit).
  */
+import { shellQuote } from '../lib/shell-quote.js';
 import { HmrcError, ValidationError } from '../errors.js';
 import { kindOfBaseUrl, type WebAppKind } from '../setup/web-app.js';
 import { parseHmrcError } from '../hmrc/http.js';
@@ -94,7 +95,7 @@ function vrnOf(sc: StepContext): string {
   const vrn = normaliseVrn(raw);
   if (!vrn) {
     throw new RefusedError(
-      `message ${sc.message.message} has no "${VRN_FIELD}"; set it on the processing: \`mtdvat em processings set "${sc.message.processing}" --field "${VRN_FIELD}=VRN"\``,
+      `message ${sc.message.message} has no "${VRN_FIELD}"; set it on the processing: \`mtdvat em processings set ${shellQuote(sc.message.processing)} --field ${shellQuote(`${VRN_FIELD}=VRN`)}\``,
     );
   }
   return vrn;

@@ -8,6 +8,7 @@
  * Source: Microsoft Learn, "Electronic messaging setup" (general-ledger/electronic-messaging-setup) and
  * "Work with electronic messaging" (general-ledger/electronic-messaging-work-with-em).
  */
+import { shellQuote } from '../lib/shell-quote.js';
 import { UsageError, MtdvatError } from '../errors.js';
 import { RESPONSE_TYPE_LABEL, type ActionDef, type EmSetup, type ProcessingDef, type ResponseTypeSymbol } from './model.js';
 
@@ -65,7 +66,7 @@ export function refusal(setup: EmSetup, processingName: string, action: ActionDe
   const link = p.links.find((l) => l.action === action.name);
   if (!link) return `action "${action.name}" is not linked to processing "${p.name}"`;
   const needs = initialMessageStatuses(action);
-  if (action.type === 'CreateMessage') return `"${action.name}" creates a new message; use \`mtdvat em new --processing "${p.name}" --action "${action.name}"\``;
+  if (action.type === 'CreateMessage') return `"${action.name}" creates a new message; use \`mtdvat em new --processing ${shellQuote(p.name)} --action ${shellQuote(action.name)}\``;
   if (!needs.length) return `"${action.name}" runs on message items, not on the message`;
   if (!needs.includes(status)) {
     return `"${action.name}" runs only on a message in status ${needs.map((s) => `"${s}"`).join(' or ')}; the message is in "${status}"`;

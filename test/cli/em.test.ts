@@ -123,7 +123,7 @@ describe('filing the D365 way (mtdvat em) against the emulator', () => {
     const msg = (JSON.parse(m.stdout) as { message: number }).message;
     const r = await em(['run', String(msg), '--yes']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('mtdvat em processings set "UK MTD VAT TEST" --field "Tax registration number=VRN"');
+    expect(r.stderr).toContain("mtdvat em processings set 'UK MTD VAT TEST' --field 'Tax registration number=VRN'");
     const show = JSON.parse((await em(['show', String(msg), '--json'])).stdout) as Detail;
     expect(show.status).toBe('New obligation request');
     expect((await em(['delete', String(msg)])).code).toBe(0);

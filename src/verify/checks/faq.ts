@@ -3,6 +3,7 @@
  * that show in the stored data. The ER application parameters of the fraud-header confirmation and
  * the "Collect data" link state live outside the setup package, so only their data-side part is checked.
  */
+import { shellQuote } from '../../lib/shell-quote.js';
 import { listTokenMeta } from '../../store/tokens.js';
 import { recentAuditText } from '../../store/audit.js';
 import { isVrnFormat, isValidVrn } from '../../lib/vrn.js';
@@ -91,7 +92,7 @@ function taxRegistrationNumbers(input: VerifyInput): Check[] {
     const vrn = (field?.data.FIELDVALUE ?? '').replace(/^GB/i, '').replace(/\s+/g, '');
     if (!vrn) {
       checks.push(
-        warn(id, title, 'Not set on the processing: its HMRC actions refuse to run without a VRN.', `Set it: mtdvat em processings set "${p.name}" --field "${VRN_FIELD}=<9-digit VRN>"`),
+        warn(id, title, 'Not set on the processing: its HMRC actions refuse to run without a VRN.', `Set it: mtdvat em processings set ${shellQuote(p.name)} --field ${shellQuote(`${VRN_FIELD}=<9-digit VRN>`)}`),
       );
       continue;
     }
