@@ -12,7 +12,7 @@ describe('natural keys compare as SQL Server compares them (CI, trailing spaces 
     expect(foldKey(['a', 'b'])).not.toBe(foldKey(['a b']));
   });
   it('KeyMap finds a key as D365 would and iterates the spelling first set', () => {
-    const m = KeyMap.of([['Sandbox HMRC', 1] as const]);
+    const m = KeyMap.of<number>([['Sandbox HMRC', 1]]);
     expect(m.get('SANDBOX hmrc  ')).toBe(1);
     expect(m.has('sandbox hmrc')).toBe(true);
     m.set('sandbox HMRC', 2);
