@@ -103,6 +103,11 @@ describe.skipIf(!haveScript)(`wide commands at ${COLS} columns`, () => {
     ['vat submit (box table before the declaration)', () => [t, ['vat', 'submit', ...target(), '--period-key', periods[1], '--file', returnJson(periods[1]), '--yes']], 0, /legal declaration/],
     ['vat log', () => [t, ['vat', 'log']], 0, /HTTP 201/],
     ['auth log', () => [t, ['auth', 'log']], 0, /token/i],
+    ['auth status', () => [imported, ['auth', 'status']], 0, /Access token: +none \(run: mtdvat auth get-authorization-code --app 'Dynamics 365 Finance'\)/],
+    ['web-apps show', () => [imported, ['web-apps', 'show', 'Sandbox HMRC']], 0, /Description/],
+    ['export-package', () => [imported, ['export-package', join(imported.home, 'exported.zip')]], 0, /Secret fields were left empty/],
+    ['fph show --app', () => [t, ['fph', 'show', '--app', APP]], 0, /Gov-Client-User-Agent/],
+    ['keys status', () => [t, ['keys', 'status']], 0, /Key source/],
   ];
   for (const [name, setup, exit, shows] of cases) {
     it(`${name}: no line wider than ${COLS}`, async () => {

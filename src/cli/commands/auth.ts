@@ -2,7 +2,7 @@ import { shellQuote } from '../../lib/shell-quote.js';
 import type { Argv, CommandModule } from 'yargs';
 import { withContext, type GlobalArgs } from '../global.js';
 import { auditLogCommand } from '../audit-log-command.js';
-import { print, printJson, info, colors } from '../output.js';
+import { print, printFitted, printJson, info, infoFitted, colors } from '../output.js';
 import { askHidden, confirm, readStdin } from '../prompt.js';
 import { NotFoundError } from '../../errors.js';
 
@@ -84,7 +84,7 @@ const getAuthorizationCode: CommandModule<GlobalArgs, GetCodeArgs> = {
         { scope: argv.scope, redirect: argv.redirect, yes: argv.yes },
         {
           confirm: (question) => confirm(question),
-          warn: (text) => info(`warning: ${text}`),
+          warn: (text) => infoFitted(`warning: ${text}`, 9),
           showUrl: (req, { mode, redirectUri }) => {
             if (mode === 'loopback') {
               // stdout is kept for the result; the URL goes to stderr while we wait.
@@ -187,9 +187,9 @@ const statusCmd: CommandModule<GlobalArgs, StatusArgs> = {
       const c = colors();
       for (const r of rows) {
         print(c.bold(r.app));
-        if (r.accessTokenExpiresAt === null) print(`  Access token:    none (run: mtdvat auth get-authorization-code --app ${shellQuote(r.app)})`);
-        else if (r.accessTokenExpired) print(`  Access token:    ${c.yellow('expired')} at ${r.accessTokenExpiresAt} (refreshed automatically on the next HMRC call)`);
-        else print(`  Access token:    will expire in ${await expiresInText(r.accessTokenExpiresInMs!)} (${r.accessTokenExpiresAt})`);
+        if (r.accessTokenExpiresAt === null) printFitted(`  Access token:    none (run: mtdvat auth get-authorization-code --app ${shellQuote(r.app)})`, 17);
+        else if (r.accessTokenExpired) printFitted(`  Access token:    ${c.yellow('expired')} at ${r.accessTokenExpiresAt} (refreshed automatically on the next HMRC call)`, 17);
+        else printFitted(`  Access token:    will expire in ${await expiresInText(r.accessTokenExpiresInMs!)} (${r.accessTokenExpiresAt})`, 17);
         if (r.refreshHorizonAt !== null) {
           const left = r.refreshHorizonInMs!;
           const text =
@@ -198,13 +198,13 @@ const statusCmd: CommandModule<GlobalArgs, StatusArgs> = {
               : r.horizonWarning
                 ? c.yellow(`${r.refreshHorizonAt} — ends in ${Math.ceil(left / 86_400_000)} days: authorize again before then`)
                 : `${r.refreshHorizonAt} (grant time + 18 months)`;
-          print(`  Refresh horizon: ${text}`);
-          print(`  Scope:           ${r.scope}`);
+          printFitted(`  Refresh horizon: ${text}`, 17);
+          printFitted(`  Scope:           ${r.scope}`, 17);
         }
         if (r.pendingCodeRequestedAt !== null) {
           const age = Math.floor(r.pendingCodeAgeMs! / 60_000);
           const expired = Date.parse(r.pendingCodeExpiresAt!) <= Date.parse(r.pendingCodeRequestedAt) + r.pendingCodeAgeMs!;
-          print(`  Pending code:    requested ${age} min ago${expired ? ' — expired, request a new one' : `, obtain the token before ${r.pendingCodeExpiresAt}`}`);
+          printFitted(`  Pending code:    requested ${age} min ago${expired ? ' — expired, request a new one' : `, obtain the token before ${r.pendingCodeExpiresAt}`}`, 17);
         }
       }
     });

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { withContext, type GlobalArgs } from '../global.js';
-import { colors, info, print, printJson, table } from '../output.js';
+import { colors, infoFitted, print, printFitted, printJson, table } from '../output.js';
 
 interface Args extends GlobalArgs {
   file: string;
@@ -37,13 +37,13 @@ export const exportPackageCommand: CommandModule<GlobalArgs, Args> = {
       ),
     );
     const total = result.entities.reduce((n, e) => n + e.records, 0);
-    print(c.green(`Exported ${total} records of company ${result.company} to ${result.file} (${result.format}).`));
+    printFitted(c.green(`Exported ${total} records of company ${result.company} to ${result.file} (${result.format}).`), 2);
     if (result.secretsOmitted.length > 0) {
       const fields = result.secretsOmitted.map((s) => `${s.entity} "${s.key}" ${s.field}`).join(', ');
-      print(c.yellow(`Secret fields were left empty (never exported in plaintext): ${fields}. Enter them again after importing.`));
+      printFitted(c.yellow(`Secret fields were left empty (never exported in plaintext): ${fields}. Enter them again after importing.`), 2);
     } else {
       print('No secret fields were set; secret fields are always left empty.');
     }
-    for (const warning of result.warnings) info(c.yellow(`warning: ${warning}`));
+    for (const warning of result.warnings) infoFitted(c.yellow(`warning: ${warning}`), 9);
   },
 };

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { withContext, type GlobalArgs } from '../global.js';
-import { print, printJson, infoFitted, table } from '../output.js';
+import { print, printFitted, printJson, infoFitted, table } from '../output.js';
 import { confirm } from '../prompt.js';
 import { ExitError } from '../../errors.js';
 
@@ -34,7 +34,7 @@ const validate: CommandModule<GlobalArgs, ValidateArgs> = {
         ];
         if (issues.length) print(table(['Severity', 'Code', 'Headers', 'Message'], issues));
         if ((result.warnings ?? []).some((w) => w.headers.includes('gov-client-multi-factor'))) {
-          info('Note: mtdvat has no sign-in of its own, so Gov-Client-Multi-Factor is sent empty; HMRC asks you to tell them why.');
+          infoFitted('Note: mtdvat has no sign-in of its own, so Gov-Client-Multi-Factor is sent empty; HMRC asks you to tell them why.', 6);
         }
       }
       return result.code;
@@ -64,7 +64,7 @@ const show: CommandModule<GlobalArgs, ShowArgs> = {
       if (argv.json) printJson({ ...(app ? { app: app.name, baseUrl: app.baseUrl } : {}), headers, sources: values.sources });
       else {
         if (app) print(`Web application "${app.name}" (${app.baseUrl}):`);
-        print(describeFraudHeaders(headers, values));
+        printFitted(describeFraudHeaders(headers, values), 4);
       }
     });
   },

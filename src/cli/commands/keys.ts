@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { withContext, type GlobalArgs } from '../global.js';
-import { info, print, printJson } from '../output.js';
+import { info, print, printFitted, printJson } from '../output.js';
 import { UsageError, VaultError } from '../../errors.js';
 import type { Context } from '../../context.js';
 import type { KeyOptions } from '../../vault/key-store.js';
@@ -78,11 +78,11 @@ const status: CommandModule<GlobalArgs, GlobalArgs> = {
       const tables = Object.entries(s.byTable)
         .map(([t, ids]) => `${t} ${s.keyId ? (ids[s.keyId] ?? 0) : 0}`)
         .join(', ');
-      print(`Key source:  ${where}`);
-      print(`Key id:      ${s.keyId ?? '-'}`);
-      print(`Protects:    ${s.protects} value${s.protects === 1 ? '' : 's'} (${tables})`);
-      print(`Other keys:  ${s.otherKey} value${s.otherKey === 1 ? '' : 's'}${s.otherKey ? ` under ${Object.keys(s.byKeyId).filter((k) => k !== s.keyId).join(', ')} — these cannot be decrypted with the current key` : ''}`);
-      if (s.pendingRotation) print('Pending:     an interrupted rotation left master.key.new; the next command that opens the key resolves it');
+      printFitted(`Key source:  ${where}`, 13);
+      printFitted(`Key id:      ${s.keyId ?? '-'}`, 13);
+      printFitted(`Protects:    ${s.protects} value${s.protects === 1 ? '' : 's'} (${tables})`, 13);
+      printFitted(`Other keys:  ${s.otherKey} value${s.otherKey === 1 ? '' : 's'}${s.otherKey ? ` under ${Object.keys(s.byKeyId).filter((k) => k !== s.keyId).join(', ')} — these cannot be decrypted with the current key` : ''}`, 13);
+      if (s.pendingRotation) printFitted('Pending:     an interrupted rotation left master.key.new; the next command that opens the key resolves it', 13);
     }),
 };
 

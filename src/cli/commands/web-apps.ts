@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { withContext, type GlobalArgs } from '../global.js';
-import { info, print, printJson, table } from '../output.js';
+import { info, print, printFitted, printJson, table } from '../output.js';
 import { escapeControls } from '../../lib/terminal-text.js';
 import { ask, askHidden, isInteractive, readStdin } from '../prompt.js';
 import { EDITABLE_FIELDS } from '../../setup/web-app-fields.js';
@@ -52,13 +52,13 @@ const show: CommandModule<GlobalArgs, NameArgs> = {
     const rows = schema.fields.map((f) => [f.label ?? f.name, f.secret ? setOrNot(set[f.name] ?? false) : (app.fields[f.name] ?? '')]);
     const width = Math.max(...rows.map((r) => r[0].length));
     // One line per field: a value's own line breaks are shown escaped, not broken.
-    for (const [label, value] of rows) print(`${label.padEnd(width)}  ${escapeControls(value)}`);
+    for (const [label, value] of rows) printFitted(`${label.padEnd(width)}  ${escapeControls(value)}`, width + 2);
     if (app.tokenStatus) {
-      print(`${'Access token'.padEnd(width)}  ${app.tokenStatus}`);
-      print(`${'Granted scope'.padEnd(width)}  ${app.scope}`);
-      print(`${'Authority ends'.padEnd(width)}  ${app.refreshHorizonAt?.slice(0, 10)}`);
+      printFitted(`${'Access token'.padEnd(width)}  ${app.tokenStatus}`, width + 2);
+      printFitted(`${'Granted scope'.padEnd(width)}  ${app.scope}`, width + 2);
+      printFitted(`${'Authority ends'.padEnd(width)}  ${app.refreshHorizonAt?.slice(0, 10)}`, width + 2);
     } else {
-      print(`${'Access token'.padEnd(width)}  none (not authorized yet)`);
+      printFitted(`${'Access token'.padEnd(width)}  none (not authorized yet)`, width + 2);
     }
   },
 };
