@@ -39,7 +39,8 @@ export async function main(args: string[]): Promise<number> {
         (usage as unknown as { showHelp(out: (text: string) => void): void }).showHelp((text) => process.stderr.write(`${text}\n\n`));
       }
       const known = Object.keys((cli as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key);
-      throw new UsageError(withOptionSuggestions(message, args, known));
+      const group = missingSubcommand(message, args);
+      throw new UsageError(group ? `\`mtdvat ${group}\` needs a subcommand${wantsJson ? '' : ' (listed above)'}` : withOptionSuggestions(message, args, known));
     });
   try {
     await cli.parseAsync();
@@ -92,6 +93,15 @@ function withOptionSuggestions(message: string, args: string[], knownKeys: strin
       .join('; ');
   }
   return typed.length ? `${message}; ${typed.map(describe).join('; ')}` : message;
+}
+
+/** The command group (`auth`, `keys`, …) named without its subcommand, when that is what yargs reports. */
+function missingSubcommand(message: string, args: string[]): string | undefined {
+  if (!/^Name an? .*command|^Not enough non-option arguments: got 0/.test(message)) return undefined;
+  const groups = commands.map((c) => String(c.command)).filter((c) => /<command>/.test(c)).map((c) => c.split(' ')[0]);
+  const words = args.filter((a) => !a.startsWith('-'));
+  const group = words.find((w) => groups.includes(w));
+  return group && words.indexOf(group) === words.length - 1 ? group : undefined;
 }
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

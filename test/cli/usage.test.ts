@@ -33,6 +33,7 @@ describe('help and usage errors', () => {
       expect(r.stdout).toBe('');
       expect(r.stderr).toContain(`mtdvat ${group} <command>`);
       expect(r.stderr).toMatch(new RegExp(`^ {2}mtdvat ${group} \\S+`, 'm')); // its subcommands are listed
+      expect(r.stderr).toContain(`mtdvat: \`mtdvat ${group}\` needs a subcommand (listed above)`);
     });
   }
 
