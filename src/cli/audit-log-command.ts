@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { withContext, type GlobalArgs } from './global.js';
+import { intOption } from './options.js';
 import type { AuditEntry } from '../store/audit.js';
 import { print, printJson, table } from './output.js';
 
@@ -30,7 +31,7 @@ export function auditLogCommand(options: AuditLogCommandOptions): CommandModule<
     builder: (y) =>
       y
         .option('app', { type: 'string', describe: 'Only this web application' })
-        .option('limit', { type: 'number', default: 50, describe: 'How many entries' }) as unknown as Argv<AuditLogArgs>,
+        .option('limit', intOption('limit', 'How many entries', { min: 1, max: 100_000, default: 50 })) as unknown as Argv<AuditLogArgs>,
     handler: async (argv) => {
       await withContext(argv, async (ctx) => {
         const { listAudit } = await import('../store/audit.js');

@@ -3,8 +3,9 @@ import { hideBin } from 'yargs/helpers';
 import { commands } from './commands/index.js';
 import { globalOptions } from './global.js';
 import { mtdvatVersion } from '../version.js';
-import { ExitError, MtdvatError, UsageError, describeLocation } from '../errors.js';
-import { info, jsonText } from './output.js';
+import { ExitError, HmrcError, InternalError, MtdvatError, UsageError, describeLocation, errorType } from '../errors.js';
+import { STDERR_PREFIX, heldJson, holdJson, writeJson } from './json-out.js';
+import { info } from './output.js';
 import { translateSqliteError } from '../store/sqlite-errors.js';
 import { closest } from './suggest.js';
 
@@ -13,11 +14,32 @@ function wantsHelp(args: string[]): boolean {
   return args.some((a) => a === '--help' || a === '-h' || a === 'help');
 }
 
-/** The one place that turns outcomes into exit codes: 0 ok, 1 failed, 2 usage. */
+/** `--json` anywhere before a `--` (yargs reads it there too). */
+function jsonWanted(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--json' || a === '--json=true');
+}
+
+/**
+ * The `error` object of the `--json` failure envelope: type (a class of src/errors.ts), message, the
+ * location fields, `problems` as an array, and `http` for an HMRC answer.
+ */
+export function errorJson(error: MtdvatError): Record<string, unknown> {
+  const problems = error.problems?.length ? error.problems : undefined;
+  // A message that sums problems up over several lines keeps its first line; the list is `problems`.
+  const message = problems ? error.message.split('\n')[0].replace(/:$/, '') : error.message;
+  const out: Record<string, unknown> = { type: errorType(error), message, ...error.location };
+  if (problems) out.problems = problems;
+  if (error instanceof HmrcError && error.status !== undefined) out.http = { status: error.status, code: error.code ?? null };
+  return out;
+}
+
+/** The one place that turns outcomes into exit codes (0 ok, 1 failed, 2 usage) and failures into the --json envelope. */
 export async function main(args: string[]): Promise<number> {
   // Bare `mtdvat` is a request for help, not a usage error.
   if (args.length === 0) args = ['--help'];
-  const wantsJson = args.includes('--json');
+  const wantsJson = jsonWanted(args);
+  holdJson(wantsJson);
   const cli = yargs(args)
     .scriptName('mtdvat')
     .usage('$0 <command> [options]\n\nUK Making Tax Digital VAT: import the D365 Electronic messages setup, verify it, authorize with HMRC, file VAT returns.')
@@ -42,29 +64,53 @@ export async function main(args: string[]): Promise<number> {
       const group = missingSubcommand(message, args);
       throw new UsageError(group ? `\`mtdvat ${group}\` needs a subcommand${wantsJson ? '' : ' (listed above)'}` : withOptionSuggestions(message, args, known));
     });
+  let failure: MtdvatError | undefined;
   try {
     await cli.parseAsync();
-    return 0;
   } catch (caught) {
     // SQLite's own errors (a damaged or locked store) in words, wherever in a command they surfaced.
     const code = (caught as { code?: unknown } | null)?.code;
     const error = typeof code === 'string' && code.startsWith('SQLITE_') ? (translateSqliteError(code, (caught as Error).message) ?? caught) : caught;
-    if (error instanceof ExitError) return error.exitCode;
-    if (error instanceof MtdvatError) {
-      const where = describeLocation(error.location);
-      // Messages quote names and server text: info() escapes their control characters.
-      info(`mtdvat: ${error.message}${where}`);
-      if (error instanceof UsageError) info('Run `mtdvat --help` for usage.');
-      if (wantsJson) {
-        process.stdout.write(jsonText({ ok: false, error: { type: error.name, message: error.message, ...error.location } }) + '\n');
+    if (error instanceof ExitError) {
+      // A command that printed its own outcome. Under --json it must have printed a document too.
+      if (!wantsJson || heldJson()) {
+        flushHeld();
+        return error.exitCode;
       }
-      return error.exitCode;
+      failure = new MtdvatError(`the command failed (exit ${error.exitCode})`);
+      return finish(failure, wantsJson, error.exitCode);
     }
-    const message = error instanceof Error ? error.message : String(error);
-    info(`mtdvat: internal error: ${message}`);
-    if (process.env.MTDVAT_DEBUG && error instanceof Error) info(`${error.stack}`);
-    return 1;
+    if (error instanceof MtdvatError) failure = error;
+    // yargs' own error class: a coerce check (options.ts) or another command-line fault it throws directly.
+    else if (error instanceof Error && error.name === 'YError') failure = new UsageError(error.message);
+    else {
+      const message = error instanceof Error ? error.message : String(error);
+      failure = new InternalError(`internal error: ${message}`);
+      if (process.env.MTDVAT_DEBUG && error instanceof Error) info(`${error.stack}`);
+    }
+    return finish(failure, wantsJson, failure.exitCode);
   }
+  flushHeld();
+  return 0;
+}
+
+function flushHeld(): void {
+  const held = heldJson();
+  holdJson(false);
+  if (held) writeJson(held.value);
+}
+
+function finish(error: MtdvatError, wantsJson: boolean, exitCode: number): number {
+  holdJson(false); // a document the command held before failing is dropped: the envelope replaces it
+  if (!error.reported) {
+    // Messages quote names and server text: info() escapes their control characters.
+    info(`${STDERR_PREFIX} ${error.message}${describeLocation(error.location)}`);
+    if (error instanceof UsageError) info('Run `mtdvat --help` for usage.');
+  }
+  if (wantsJson) {
+    writeJson(error.result ? { ...error.result, error: errorJson(error) } : { ok: false, error: errorJson(error) });
+  }
+  return exitCode;
 }
 
 /**

@@ -49,9 +49,7 @@ export function jsonText(value: unknown, indent = 2): string {
   return jsonSafe(JSON.stringify(value, null, indent));
 }
 
-export function printJson(value: unknown): void {
-  process.stdout.write(jsonText(value) + '\n');
-}
+export { printJson, warn, STDERR_PREFIX } from './json-out.js';
 
 export function print(line = ''): void {
   process.stdout.write(terminalSafe(line) + '\n');

@@ -2,13 +2,15 @@
  * Reads a sandbox config file for `mtdvat sandbox --config FILE`:
  *   { "clients": [{clientId, clientSecret, applicationName?, redirectUris?}],
  *     "testUsers": [{userId, password, vrn, organisationName?}],
- *     "rateLimitPerSecond": 3 }
+ *     "rateLimitPerSecond": 3,
+ *     "payments": [{vrn, amount, received}] }
  * Every key is optional; missing ones fall back to the emulator defaults.
  * Error messages name the file and the offending key but never echo secret values.
  */
 import { readFileSync } from 'node:fs';
 import { MtdvatError } from '../errors.js';
-import type { SandboxClient, SandboxOptions, SandboxTestUser } from './server.js';
+import type { SandboxClient, SandboxOptions, SandboxPayment, SandboxTestUser } from './server.js';
+import { isIsoDate } from '../lib/dates.js';
 import { isVrnFormat } from '../lib/vrn.js';
 
 function fail(file: string, message: string): never {
@@ -33,8 +35,8 @@ export function loadSandboxConfig(file: string): SandboxOptions {
     fail(file, `not valid JSON (${(e as Error).message})`);
   }
   if (!isObj(raw)) fail(file, 'the top level must be a JSON object');
-  const known = new Set(['clients', 'testUsers', 'rateLimitPerSecond']);
-  for (const k of Object.keys(raw)) if (!known.has(k)) fail(file, `unknown key "${k}" (allowed: clients, testUsers, rateLimitPerSecond)`);
+  const known = new Set(['clients', 'testUsers', 'rateLimitPerSecond', 'payments']);
+  for (const k of Object.keys(raw)) if (!known.has(k)) fail(file, `unknown key "${k}" (allowed: ${[...known].join(', ')})`);
 
   const opts: SandboxOptions = {};
   if (raw.clients !== undefined) {
@@ -78,6 +80,19 @@ export function loadSandboxConfig(file: string): SandboxOptions {
     const r = raw.rateLimitPerSecond;
     if (typeof r !== 'number' || !Number.isInteger(r) || r < 1) fail(file, '"rateLimitPerSecond" must be a whole number of at least 1');
     opts.rateLimitPerSecond = r;
+  }
+  if (raw.payments !== undefined) {
+    if (!Array.isArray(raw.payments)) fail(file, '"payments" must be an array');
+    opts.payments = raw.payments.map((p, i): SandboxPayment => {
+      const where = `payments[${i}]`;
+      if (!isObj(p)) fail(file, `${where} must be an object`);
+      if (typeof p.vrn !== 'string' || !isVrnFormat(p.vrn)) fail(file, `${where}.vrn must be a string of exactly 9 digits`);
+      if (typeof p.amount !== 'number' || !(p.amount > 0) || Math.round(p.amount * 100) / 100 !== p.amount) {
+        fail(file, `${where}.amount must be a positive number of pounds with at most 2 decimal places`);
+      }
+      if (typeof p.received !== 'string' || !isIsoDate(p.received)) fail(file, `${where}.received must be a date YYYY-MM-DD`);
+      return { vrn: p.vrn, amount: p.amount, received: p.received };
+    });
   }
   return opts;
 }

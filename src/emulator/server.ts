@@ -73,6 +73,16 @@ export interface SandboxOptions {
   freshState?: boolean;
   /** Told when saving the state file fails (the emulator itself never prints). */
   onStateError?: (error: Error) => void;
+  /** Payments HMRC received (none unless configured); they pay off the liabilities of filed returns. */
+  payments?: SandboxPayment[];
+}
+
+export interface SandboxPayment {
+  vrn: string;
+  /** Pounds, at most 2 decimal places. */
+  amount: number;
+  /** YYYY-MM-DD */
+  received: string;
 }
 
 export interface RunningSandbox {
@@ -360,6 +370,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   const state = new SandboxState(clock, opts.rateLimitPerSecond ?? 3);
   for (const c of opts.clients ?? [DEFAULT_SANDBOX_CLIENT]) state.clients.set(c.clientId, c);
   for (const u of opts.testUsers ?? [DEFAULT_TEST_USER]) state.addUser(u);
+  state.payments.push(...(opts.payments ?? []));
   const stateFile = opts.stateFile;
   let saved = '';
   const save = () => {

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Decimal } from '../lib/decimal.js';
-import type { SandboxClient, SandboxFault, SandboxTestUser } from './server.js';
+import type { SandboxClient, SandboxFault, SandboxPayment, SandboxTestUser } from './server.js';
 
 export type UserType = 'ORGANISATION' | 'INDIVIDUAL' | 'AGENT';
 
@@ -121,6 +121,8 @@ export class SandboxState {
   readonly refreshTokens = new Map<string, RefreshTokenRecord>();
   /** key: `${vrn}|${periodKey}` */
   readonly returns = new Map<string, StoredReturn>();
+  /** Configured payments (SandboxOptions.payments): HMRC's sandbox has none of its own. */
+  readonly payments: SandboxPayment[] = [];
   readonly faults: SandboxFault[] = [];
   /** Real-time (not simulated) request instants per application, for the sliding 1 s window. */
   readonly rateWindows = new Map<string, number[]>();

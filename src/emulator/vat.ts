@@ -550,10 +550,86 @@ function financial(ctx: Ctx, token: AccessTokenRecord, vrn: string, kind: 'liabi
   const s = scenario(ctx, kind === 'liabilities' ? LIABILITY_SCENARIOS : PAYMENT_SCENARIOS);
   if (s === null) return;
   if (s === 'INSOLVENT_TRADER') return sendJson(ctx, 403, INSOLVENT);
-  const data = s ? (kind === 'liabilities' ? LIABILITY_DATA : PAYMENT_DATA)[s] : undefined;
-  // Default (no scenario) is 404 NOT_FOUND, like HMRC's sandbox; canned data ignores the dates.
-  if (!data) return sendJson(ctx, 404, NOT_FOUND);
+  let data: unknown[];
+  if (s) data = (kind === 'liabilities' ? LIABILITY_DATA : PAYMENT_DATA)[s]; // canned data ignores the dates
+  else {
+    // No scenario: what was filed here (and the configured payments), inside the asked range.
+    const from = ctx.url.searchParams.get('from')!;
+    const to = ctx.url.searchParams.get('to')!;
+    data =
+      kind === 'liabilities'
+        ? liabilitiesOf(ctx.state, vrn).filter((l) => l.taxPeriod.to >= from && l.taxPeriod.to <= to)
+        : paymentsOf(ctx.state, vrn).filter((p) => p.received >= from && p.received <= to);
+  }
+  // HMRC answers an empty range with 404 NOT_FOUND.
+  if (!data.length) return sendJson(ctx, 404, NOT_FOUND);
   sendJson(ctx, 200, { [kind]: data });
+}
+
+interface Liability {
+  taxPeriod: { from: string; to: string };
+  type: string;
+  originalAmount: number;
+  outstandingAmount: number;
+  due: string;
+}
+
+/**
+ * The period a key stands for: `YYA1`–`YYA4` are calendar quarters (defaultObligations), `YYAA`–`YYAL`
+ * months; any other key is taken as the quarter before the return was received.
+ */
+function periodOf(periodKey: string, receivedAt: number): { start: number; end: number } {
+  let m = /^(\d\d)A([1-4])$/.exec(periodKey);
+  if (m) {
+    const y = 2000 + Number(m[1]);
+    const q = Number(m[2]) - 1;
+    return { start: Date.UTC(y, q * 3, 1), end: Date.UTC(y, q * 3 + 3, 0) };
+  }
+  m = /^(\d\d)A([A-L])$/.exec(periodKey);
+  if (m) {
+    const y = 2000 + Number(m[1]);
+    const mo = MONTH_KEYS.indexOf(m[2]);
+    return { start: Date.UTC(y, mo, 1), end: Date.UTC(y, mo + 1, 0) };
+  }
+  const d = new Date(receivedAt);
+  const q = Math.floor(d.getUTCMonth() / 3) - 1;
+  return { start: Date.UTC(d.getUTCFullYear(), q * 3, 1), end: Date.UTC(d.getUTCFullYear(), q * 3 + 3, 0) };
+}
+
+/** Configured payments for a VRN, received up to the emulator's today. */
+function paymentsOf(state: SandboxState, vrn: string): { amount: number; received: string }[] {
+  const today = isoDate(state.clock.now());
+  return state.payments
+    .filter((p) => p.vrn === vrn && p.received <= today)
+    .map((p) => ({ amount: p.amount, received: p.received }))
+    .sort((a, b) => a.received.localeCompare(b.received));
+}
+
+/**
+ * One "VAT Return Debit Charge" per filed return with VAT to pay (box 3 above box 4), outstanding until
+ * paid: the configured payments settle the oldest charge first.
+ */
+export function liabilitiesOf(state: SandboxState, vrn: string): Liability[] {
+  const charges = state
+    .storedReturnsFor(vrn)
+    .filter((r) => r.boxes.totalVatDue.compare(r.boxes.vatReclaimedCurrPeriod) > 0)
+    .map((r) => {
+      const { start, end } = periodOf(r.periodKey, r.receivedAt);
+      return { start, end, pence: r.boxes.netVatDue.toPence() };
+    })
+    .sort((a, b) => a.end - b.end);
+  let paid = paymentsOf(state, vrn).reduce((n, p) => n + Decimal.parse(String(p.amount)).toPence(), 0n);
+  return charges.map((c) => {
+    const settled = paid < c.pence ? paid : c.pence;
+    paid -= settled;
+    return {
+      taxPeriod: { from: isoDate(c.start), to: isoDate(c.end) },
+      type: 'VAT Return Debit Charge',
+      originalAmount: Decimal.fromPence(c.pence).toNumber(),
+      outstandingAmount: Decimal.fromPence(c.pence - settled).toNumber(),
+      due: isoDate(dueDate(c.end)),
+    };
+  });
 }
 
 export function handleLiabilities(ctx: Ctx, token: AccessTokenRecord, vrn: string): void {

@@ -3,7 +3,7 @@ import { KeyMap } from '../lib/natural-key.js';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { Context } from '../context.js';
-import { MtdvatError, UsageError, type ErrorLocation } from '../errors.js';
+import { MtdvatError, UsageError, ValidationError, type ErrorLocation } from '../errors.js';
 import { openPackage, type OpenedPackage, type PackageEntity } from '../package/reader.js';
 import { loadSchemas, secretFields, type SchemaRegistry } from '../schema/registry.js';
 import type { EntitySchema } from '../schema/types.js';
@@ -73,6 +73,8 @@ export interface ImportResult {
   changes: FieldChange[];
   changeCount: number;
   keptSecrets: KeptSecret[];
+  /** Why the import failed, as one error (the first problem's location); for the CLI's --json envelope. */
+  failure?: MtdvatError;
 }
 
 const MAX_ERRORS = 100;
@@ -160,6 +162,11 @@ export async function importPackage(ctx: Context, zipPath: string, options: Impo
     if (!(error instanceof ValidationFailed)) {
       if (!(error instanceof MtdvatError) || error instanceof UsageError) throw markFailed(ctx, result, error);
       result.errors.push({ ...error.location, message: error.message });
+      result.failure = error;
+    } else {
+      const { message: _m, ...first } = result.errors[0];
+      const n = result.errors.length;
+      result.failure = new ValidationError(`the import failed on ${n}${n > MAX_ERRORS ? '+' : ''} problem${n === 1 ? '' : 's'}; nothing was written`, first);
     }
     if (pkg) result.warnings.push(...pkg.warnings);
     finishJob(ctx, result, 'Failed');

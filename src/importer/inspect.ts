@@ -135,11 +135,20 @@ export async function inspectPackage(zipPath: string): Promise<InspectResult> {
       out.warnings.push(...validation.warnings(out.records));
       entities.push(out);
     }
-    // References the package cannot resolve itself fail the import unless the company already holds them.
+    // A reference the package cannot resolve itself fails the import into an empty store: a problem
+    // (exit 1), so inspect can gate a pipeline. `import-package --dry-run` checks against a real store.
     for (const ref of pendingRefs) {
       if (keysBySchema.get(ref.target)?.has(ref.key)) continue;
       const label = registry.byId(ref.target).label;
-      ref.entity.warnings.push(`record ${ref.record} ("${ref.recordKey}"): ${refersTo(ref.fields, label, ref.values)}, which is not in the package (import fails unless the company already has it)`);
+      ref.entity.problemCount++;
+      if (ref.entity.problems.length < MAX_PROBLEMS) {
+        ref.entity.problems.push({
+          record: ref.record,
+          key: ref.recordKey,
+          field: ref.fields.join(', '),
+          message: `${refersTo(ref.fields, label, ref.values)}, which is not in the package: importing it into a company without that record fails (\`import-package --dry-run\` checks against the store)`,
+        });
+      }
     }
     return {
       header: {

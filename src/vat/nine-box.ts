@@ -134,7 +134,11 @@ export interface BuildOptions {
  */
 export function buildReturn(raw: Record<string, RawField>, options: BuildOptions = {}): VatReturn {
   const { value, problems } = checkReturn(raw, options);
-  if (problems.length || !value) throw new ValidationError(formatProblems(problems));
+  if (problems.length || !value) {
+    const error = new ValidationError(formatProblems(problems));
+    error.problems = problems.map((p) => p.message);
+    throw error;
+  }
   return value;
 }
 

@@ -32,7 +32,11 @@ export async function readReturnFile(path: string, options: BuildOptions = {}): 
   try {
     return buildReturn(raw, options);
   } catch (error) {
-    if (error instanceof ValidationError) throw new ValidationError(error.message, { file: basename(path) });
+    if (error instanceof ValidationError) {
+      const located = new ValidationError(error.message, { file: basename(path) });
+      located.problems = error.problems;
+      throw located;
+    }
     throw error;
   }
 }

@@ -12,7 +12,7 @@
 import { shellQuote } from '../lib/shell-quote.js';
 import { createHash } from 'node:crypto';
 import type { Context } from '../context.js';
-import { HmrcError, MtdvatError, UsageError, ValidationError } from '../errors.js';
+import { ConflictError, HmrcError, MtdvatError, UsageError, ValidationError } from '../errors.js';
 import { getMeta, setMeta } from '../store/db.js';
 import { readVrnBinding, setFirstVrn } from '../store/tokens.js';
 import { hmrcErrorFrom, hmrcRequest, isOk, parseHmrcError, type HmrcResponse } from '../hmrc/http.js';
@@ -23,6 +23,7 @@ import { rateKey, takeRateSlot } from '../hmrc/rate-limit.js';
 import { BOXES, PERIOD_KEY_PATTERN, toSubmitBody, type VatReturn } from './nine-box.js';
 import { Decimal } from '../lib/decimal.js';
 import { isVrnFormat } from '../lib/vrn.js';
+import { isIsoDate, ukToday } from '../lib/dates.js';
 import { parseJsonExact } from '../lib/exact-json.js';
 import { claimForSending, getReceipt, recordFiled, updateReceipt, type Receipt } from '../store/vat-receipts.js';
 
@@ -216,9 +217,8 @@ export interface Obligation {
   received?: string;
 }
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 function checkDate(flag: string, v: string | undefined): void {
-  if (v !== undefined && (!DATE.test(v) || Number.isNaN(Date.parse(v)))) throw new UsageError(`${flag} must be a date YYYY-MM-DD, got "${v}"`);
+  if (v !== undefined && !isIsoDate(v)) throw new UsageError(`${flag} must be a date YYYY-MM-DD, got "${v}"`);
 }
 
 export async function getObligations(
@@ -230,10 +230,9 @@ export async function getObligations(
   if (q.status !== undefined && q.status !== 'O' && q.status !== 'F') throw new UsageError(`--status must be O (open) or F (fulfilled), got "${q.status}"`);
   if ((q.from === undefined) !== (q.to === undefined)) throw new UsageError('give both --from and --to, or neither (then --status O)');
   if (q.from === undefined && q.status !== 'O') throw new UsageError('--from and --to are required unless --status O');
-  const r = ensureOk(
-    await vatCall(t, { method: 'GET', path: vrnPath(t.vrn, 'obligations'), query: q, what: 'retrieve obligations', idempotent: true }),
-    'the obligations request',
-  );
+  const answer = await vatCall(t, { method: 'GET', path: vrnPath(t.vrn, 'obligations'), query: q, what: 'retrieve obligations', idempotent: true });
+  if (isNoData(answer)) return { obligations: [] };
+  const r = ensureOk(answer, 'the obligations request');
   const j = (r.json ?? {}) as { obligations?: Obligation[] };
   return { obligations: Array.isArray(j.obligations) ? j.obligations : [] };
 }
@@ -290,11 +289,27 @@ export async function viewReturn(t: VatTarget, periodKey: string): Promise<Viewe
   return found;
 }
 
+/**
+ * HMRC answers 404 NOT_FOUND ("no data can be found") when a date range holds nothing: for a caller
+ * that is an empty list, not a failure. Any other 404 (no code, another code) stays an error.
+ */
+function isNoData(response: HmrcResponse): boolean {
+  return response.status === 404 && parseHmrcError(response.status, response.json, response.bodyText).code === 'NOT_FOUND';
+}
+
+/** A `to` date after today's UK date: HMRC answers a bare DATE_TO_INVALID, so refuse it before sending. */
+function checkNotAfterToday(flag: string, date: string): void {
+  const today = ukToday();
+  if (date > today) throw new UsageError(`${flag} ${date} is after today (${today}, UK time): HMRC only answers for dates up to today`);
+}
+
 /** Liabilities and payments are the same call: a dated GET whose answer holds one list under its name. */
 async function getDatedList<K extends 'liabilities' | 'payments'>(t: VatTarget, q: { from: string; to: string }, list: K): Promise<Record<K, unknown[]>> {
   checkDate('--from', q.from);
   checkDate('--to', q.to);
+  checkNotAfterToday('--to', q.to);
   const r = await vatCall(t, { method: 'GET', path: vrnPath(t.vrn, list), query: q, what: `retrieve ${list}`, idempotent: true });
+  if (isNoData(r)) return { [list]: [] } as unknown as Record<K, unknown[]>;
   ensureOk(r, `the ${list} request`);
   const items = ((r.json ?? {}) as Record<string, unknown>)[list];
   return { [list]: Array.isArray(items) ? items : [] } as Record<K, unknown[]>;
@@ -310,7 +325,7 @@ export function getPayments(t: VatTarget, q: { from: string; to: string }): Prom
 
 // ---------- submit ----------
 
-export class AlreadyFiledError extends MtdvatError {
+export class AlreadyFiledError extends ConflictError {
   constructor(
     message: string,
     readonly receipt: Receipt | undefined,
@@ -403,7 +418,7 @@ export async function submitReturn(t: VatTarget, ret: VatReturn, options: Submit
   const claim = claimForSending(ctx.db, { company: ctx.company, app: app.name, vrn, periodKey, bodySha256, at: new Date().toISOString() });
   if (!claim.ok) {
     if (claim.existing.status === 'filed') throw new AlreadyFiled(vrn, periodKey, claim.existing);
-    throw new MtdvatError(`another mtdvat process is submitting VRN ${vrn} period ${periodKey} right now; wait and run \`mtdvat vat return\` to check`);
+    throw new ConflictError(`another mtdvat process is submitting VRN ${vrn} period ${periodKey} right now; wait and run \`mtdvat vat return\` to check`);
   }
 
   let response: HmrcResponse | undefined;

@@ -218,10 +218,11 @@ describe('vat commands against the emulator', () => {
     const legacy = await runCli(t, ['vat', 'obligations', ...target(), '--from', '2025-06-01', '--to', '2025-01-01']);
     expect(legacy.code).toBe(1);
     expect(legacy.stderr).toMatch(/HMRC refused the obligations request \(HTTP 400 INVALID_DATE_RANGE\)/);
-    // {code,message}
+    // {code,message}; a 404 with another code than NOT_FOUND ("no data") stays a failure
+    sb.injectFault({ kind: 'status', path: `/organisations/vat/${VRN}/liabilities`, status: 404, body: { code: 'MATCHING_RESOURCE_NOT_FOUND', message: 'Matching resource not found' } });
     const liab = await runCli(t, ['vat', 'liabilities', ...target(), '--from', '2024-01-01', '--to', '2024-06-01']);
     expect(liab.code).toBe(1);
-    expect(liab.stderr).toMatch(/HTTP 404 NOT_FOUND\): The remote endpoint has indicated that no data can be found/);
+    expect(liab.stderr).toMatch(/HTTP 404 MATCHING_RESOURCE_NOT_FOUND\): Matching resource not found/);
     // {code,message,errors[]}
     sb.injectFault({
       kind: 'status',

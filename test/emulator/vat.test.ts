@@ -301,9 +301,9 @@ describe('obligations', () => {
 });
 
 describe('liabilities and payments', () => {
-  it.each(['liabilities', 'payments'])('%s: 404 by default, data under a scenario, date rules', async (kind) => {
+  it.each(['liabilities', 'payments'])('%s: 404 when the range holds nothing, data under a scenario, date rules', async (kind) => {
     const path = `/organisations/vat/${VRN}/${kind}`;
-    const def = await api(sb, `${path}?from=2025-01-01&to=2025-06-30`, access);
+    const def = await api(sb, `${path}?from=2023-01-01&to=2023-06-30`, access);
     expect(def.status).toBe(404);
     expect(await def.json()).toEqual({ code: 'NOT_FOUND', message: 'The remote endpoint has indicated that no data can be found' });
     const scenario = kind === 'liabilities' ? 'MULTIPLE_LIABILITIES' : 'MULTIPLE_PAYMENTS';
@@ -316,5 +316,42 @@ describe('liabilities and payments', () => {
     expect(await future.json()).toEqual({ statusCode: 400, message: 'DATE_TO_INVALID' });
     const long = await api(sb, `${path}?from=2023-01-01&to=2024-01-01`, access);
     expect(await long.json()).toEqual({ statusCode: 400, message: 'DATE_RANGE_INVALID' });
+  });
+});
+
+describe('liabilities from the returns filed here', () => {
+  it('one VAT Return Debit Charge per return with VAT due, settled oldest first by the configured payments', async () => {
+    const own = await start({
+      now: () => NOW,
+      payments: [
+        { vrn: VRN, amount: 70, received: '2025-08-01' },
+        { vrn: VRN, amount: 5, received: '2025-09-01' }, // not received yet (after the emulator's today)
+        { vrn: '123456782', amount: 999, received: '2025-08-01' }, // another business
+      ],
+    });
+    try {
+      const token = (await userTokens(own)).access_token;
+      const post = (body: string) =>
+        api(own, `/organisations/vat/${VRN}/returns`, token, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
+      expect((await post(rawBody('25A1'))).status).toBe(201); // 59.50 due
+      expect((await post(rawBody('25A2'))).status).toBe(201); // 59.50 due
+      // A repayment return (box 4 above box 3) owes nothing.
+      expect((await post(rawBody('24A4', { vatDueSales: '10.00', totalVatDue: '10.00', vatReclaimedCurrPeriod: '50.00', netVatDue: '40.00' }))).status).toBe(201);
+      const r = await api(own, `/organisations/vat/${VRN}/liabilities?from=2024-09-01&to=2025-08-15`, token);
+      expect(r.status).toBe(200);
+      expect(await r.json()).toEqual({
+        liabilities: [
+          { taxPeriod: { from: '2025-01-01', to: '2025-03-31' }, type: 'VAT Return Debit Charge', originalAmount: 59.5, outstandingAmount: 0, due: '2025-05-07' },
+          { taxPeriod: { from: '2025-04-01', to: '2025-06-30' }, type: 'VAT Return Debit Charge', originalAmount: 59.5, outstandingAmount: 49, due: '2025-08-07' },
+        ],
+      });
+      // The range selects by the end of the tax period.
+      const first = await api(own, `/organisations/vat/${VRN}/liabilities?from=2025-01-01&to=2025-04-30`, token);
+      expect(((await first.json()) as { liabilities: unknown[] }).liabilities).toHaveLength(1);
+      const pay = await api(own, `/organisations/vat/${VRN}/payments?from=2024-09-01&to=2025-08-15`, token);
+      expect(await pay.json()).toEqual({ payments: [{ amount: 70, received: '2025-08-01' }] });
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -61,26 +61,28 @@ describe('inspectPackage', () => {
     const r = await inspectPackage(zip);
     expect(r.ok).toBe(false);
     const ws = r.entities.find((e) => e.schemaId === 'WebService')!;
-    expect(ws.problemCount).toBe(3);
+    expect(ws.problemCount).toBe(4);
     expect(ws.problems.map((p) => [p.record, p.field ?? null])).toEqual([
       [1, 'SUCCESSFULRESPONSECODE'],
       [2, 'REQUESTMETHOD'],
       [4, null],
+      [5, 'WEBAPPLICATIONNAME'],
     ]);
     expect(ws.problems[2].message).toContain('duplicate key');
     expect(ws.unmappedColumns).toEqual(['EXTRACOLUMN']);
-    expect(ws.warnings.join('\n')).toContain('refers to Web applications "No such app"');
+    // A reference the package cannot resolve fails the import into an empty store: a problem, not a warning.
+    expect(ws.problems[3].message).toContain('refers to Web applications "No such app", which is not in the package');
     expect(r.entities.find((e) => e.entity === 'Customer groups')).toMatchObject({ schema: false, format: 'csv', records: 1, problems: [] });
 
     // Same problems as the importer: the validation is shared, not re-implemented.
     const ctx = openContext({ home: dir(), env: { MTDVAT_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') } });
     const imported = await importPackage(ctx, zip, { dryRun: true });
     ctx.close();
-    // References depend on the store the package goes into: inspect warns, the importer (empty store) fails.
+    // Inspect answers for an empty store, like this dry run: the same records fail, references included.
     const isReference = (message: string) => message.includes('which does not exist');
     const importerRecordErrors = imported.errors
-      .filter((e) => e.entity === 'Web service settings' && e.record !== undefined && !isReference(e.message))
-      .map((e) => [e.record, e.field ?? null]);
+      .filter((e) => e.entity === 'Web service settings' && e.record !== undefined)
+      .map((e) => [e.record, isReference(e.message) ? 'WEBAPPLICATIONNAME' : (e.field ?? null)]);
     expect(imported.errors.filter((e) => isReference(e.message)).map((e) => e.record)).toEqual([5]);
     expect(importerRecordErrors).toEqual(ws.problems.map((p) => [p.record, p.field ?? null]));
     // One pass, one wording: the same messages, and the import's warnings are inspect's warnings.
@@ -128,8 +130,8 @@ describe('mtdvat inspect-package (built binary)', () => {
       expect(r.code).toBe(1);
     }
     expect(outputs[0]).toContain('problem (record 1, key "HMRC sandbox GET"): SUCCESSFULRESPONSECODE "two hundred" is not a whole number');
-    expect(outputs[0]).toContain('3 problems would fail the import.');
-    expect(JSON.parse(outputs[2]).entities.find((e: { entity: string }) => e.entity === 'Web service settings').problems).toHaveLength(3);
+    expect(outputs[0]).toContain('4 problems would fail the import.');
+    expect(JSON.parse(outputs[2]).entities.find((e: { entity: string }) => e.entity === 'Web service settings').problems).toHaveLength(4);
     for (const secret of WEB_APPS.flatMap((a) => [a.CLIENTID, a.CLIENTSECRET]).filter(Boolean)) {
       expect(outputs.join('\n')).not.toContain(secret);
     }

@@ -25,7 +25,7 @@ interface GetCodeArgs extends AppArgs {
 
 interface ObtainArgs extends AppArgs {
   code?: string;
-  'code-stdin': boolean;
+  'code-stdin'?: boolean;
   force: boolean;
 }
 
@@ -84,7 +84,7 @@ const getAuthorizationCode: CommandModule<GlobalArgs, GetCodeArgs> = {
         { scope: argv.scope, redirect: argv.redirect, yes: argv.yes },
         {
           confirm: (question) => confirm(question),
-          warn: (text) => infoFitted(`warning: ${text}`, 9),
+          warn: (text) => infoFitted(`mtdvat: warning: ${text}`, 17),
           showUrl: (req, { mode, redirectUri }) => {
             if (mode === 'loopback') {
               // stdout is kept for the result; the URL goes to stderr while we wait.
@@ -129,7 +129,8 @@ const obtainAccessTokenCmd: CommandModule<GlobalArgs, ObtainArgs> = {
     y
       .option('app', appOption)
       .option('code', { type: 'string', describe: 'The code (prefer --code-stdin or the prompt: argv is visible to other users)' })
-      .option('code-stdin', { type: 'boolean', default: false, describe: 'Read the code from stdin' })
+      // No default: yargs counts a defaulted flag as given, and `.conflicts` then refused every --code.
+      .option('code-stdin', { type: 'boolean', describe: 'Read the code from stdin' })
       .option('force', { type: 'boolean', default: false, describe: 'Try even if the code request is older than 10 minutes' })
       .conflicts('code', 'code-stdin') as unknown as Argv<ObtainArgs>,
   handler: async (argv) => {

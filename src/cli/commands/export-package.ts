@@ -44,6 +44,6 @@ export const exportPackageCommand: CommandModule<GlobalArgs, Args> = {
     } else {
       print('No secret fields were set; secret fields are always left empty.');
     }
-    for (const warning of result.warnings) infoFitted(c.yellow(`warning: ${warning}`), 9);
+    for (const warning of result.warnings) infoFitted(c.yellow(`mtdvat: warning: ${warning}`), 17);
   },
 };

@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { withContext, type GlobalArgs } from '../global.js';
 import { print, printFitted, printJson, infoFitted, table } from '../output.js';
 import { confirm } from '../prompt.js';
-import { ExitError } from '../../errors.js';
+import { CheckFailedError, failedWithResult } from '../../errors.js';
 
 /** `mtdvat fph …`: fraud prevention headers (HMRC spec v3.3). */
 interface ValidateArgs extends GlobalArgs {
@@ -20,13 +20,14 @@ const validate: CommandModule<GlobalArgs, ValidateArgs> = {
   handler: async (argv) => {
     const info = (text: string) => infoFitted(text, 4);
     const { validateFraudHeadersAtHmrc } = await import('../../vat/sandbox-apis.js');
-    const code = await withContext(argv, async (ctx) => {
+    const outcome = await withContext(argv, async (ctx) => {
       const { result } = await validateFraudHeadersAtHmrc(ctx, argv.app, {
         consent: { yes: argv.yes, show: info, ask: (q) => confirm(q) },
         announce: info,
       });
-      if (argv.json) printJson(result);
-      else {
+      if (argv.json) {
+        if (result.code !== 'INVALID_HEADERS') printJson(result);
+      } else {
         print(`${result.code}: ${result.message}${result.specVersion ? ` (spec ${result.specVersion})` : ''}`);
         const issues = [
           ...(result.errors ?? []).map((e) => ['error', e.code, e.headers.join(', '), e.message]),
@@ -37,10 +38,14 @@ const validate: CommandModule<GlobalArgs, ValidateArgs> = {
           infoFitted('Note: mtdvat has no sign-in of its own, so Gov-Client-Multi-Factor is sent empty; HMRC asks you to tell them why.', 6);
         }
       }
-      return result.code;
+      return result;
     });
     // Invalid headers fail the command (exit 1) after the verdict is printed.
-    if (code === 'INVALID_HEADERS') throw new ExitError(1);
+    if (outcome.code === 'INVALID_HEADERS') {
+      const error = new CheckFailedError(`HMRC's validator found invalid fraud prevention headers: ${outcome.message}`);
+      error.problems = (outcome.errors ?? []).map((e) => `${e.code} (${e.headers.join(', ')}): ${e.message}`);
+      throw failedWithResult(error, outcome as unknown as Record<string, unknown>);
+    }
   },
 };
 

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { withContext, type GlobalArgs } from '../global.js';
 import { print, printJson, table } from '../output.js';
+import { intOption } from '../options.js';
 
 interface Args extends GlobalArgs {
   limit: number;
@@ -9,7 +10,7 @@ interface Args extends GlobalArgs {
 export const importJobsCommand: CommandModule<GlobalArgs, Args> = {
   command: 'import-jobs',
   describe: 'List import jobs (time, package, hash, status, counts)',
-  builder: (y) => y.option('limit', { type: 'number', default: 20, describe: 'How many recent jobs' }) as never,
+  builder: (y) => y.option('limit', intOption('limit', 'How many recent jobs', { min: 1, max: 100_000, default: 20 })) as never,
   handler: async (argv) => {
     const { listImportJobs } = await import('../../importer/import-package.js');
     const jobs = await withContext(argv, (ctx) => listImportJobs(ctx, argv.limit));

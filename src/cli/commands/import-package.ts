@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { ExitError } from '../../errors.js';
+import { MtdvatError, failedWithResult } from '../../errors.js';
 import { withContext, type GlobalArgs } from '../global.js';
 import { colors, print, printJson, table, infoFitted } from '../output.js';
 import { escapeControls } from '../../lib/terminal-text.js';
@@ -32,21 +32,22 @@ export const importPackageCommand: CommandModule<GlobalArgs, Args> = {
         onProgress: progressPrinter(),
       }),
     );
-    if (argv.json) {
-      const { status, company, entities, errors, warnings, jobId, dryRun } = result;
-      printJson({
-        status,
-        company,
-        jobId,
-        dryRun,
-        entities: entities.map(({ schemaId: _id, ...e }) => e),
-        errors,
-        warnings,
-      });
-    } else {
-      printResult(result);
+    const { status, company, entities, errors, warnings, jobId, dryRun } = result;
+    const document = {
+      status,
+      company,
+      jobId,
+      dryRun,
+      entities: entities.map(({ schemaId: _id, ...e }) => e),
+      errors,
+      warnings,
+    };
+    if (!argv.json) printResult(result);
+    if (result.status !== 'Succeeded') {
+      // main.ts prints the document with `error` added (--json); the table above already told a person.
+      throw failedWithResult(result.failure ?? new MtdvatError('the import failed; nothing was written'), document);
     }
-    if (result.status !== 'Succeeded') throw new ExitError(1);
+    if (argv.json) printJson(document);
   },
 };
 
@@ -74,12 +75,12 @@ function printResult(result: ImportResult): void {
   print(table(['Entity', 'File', 'Format', 'Read', 'Created', 'Updated', 'Unchanged', 'Failed'], rows, {
     align: ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right'],
   }));
-  for (const warning of result.warnings) infoFitted(c.yellow(`warning: ${warning}`), 2);
+  for (const warning of result.warnings) infoFitted(c.yellow(`mtdvat: warning: ${warning}`), 2);
   for (const error of result.errors) {
     const where = [error.entity && `entity "${error.entity}"`, error.file && `file "${error.file}"`, error.record && `record ${error.record}`, error.key && `key "${error.key}"`, error.field && `field ${error.field}`]
       .filter(Boolean)
       .join(', ');
-    infoFitted(c.red(`error: ${error.message}${where ? ` (${where})` : ''}`), 2);
+    infoFitted(c.red(`mtdvat: error: ${error.message}${where ? ` (${where})` : ''}`), 2);
   }
   const verb = result.dryRun ? 'Dry run' : 'Import';
   if (result.status === 'Succeeded') {

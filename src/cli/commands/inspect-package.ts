@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { resolve } from 'node:path';
-import { ExitError } from '../../errors.js';
+import { ValidationError, failedWithResult } from '../../errors.js';
 import type { GlobalArgs } from '../global.js';
 import { colors, print, printFitted, printJson, table } from '../output.js';
 
@@ -18,8 +18,9 @@ export const inspectPackageCommand: CommandModule<GlobalArgs, InspectArgs> = {
     // Deliberately no Context: inspecting must work without (and never create) a store or key.
     const { inspectPackage } = await import('../../importer/inspect.js');
     const result = await inspectPackage(resolve(argv.file));
+    const document = { header: result.header, entities: result.entities };
     if (argv.json) {
-      printJson({ header: result.header, entities: result.entities });
+      if (result.ok) printJson(document);
     } else {
       const c = colors();
       const h = result.header;
@@ -52,6 +53,18 @@ export const inspectPackageCommand: CommandModule<GlobalArgs, InspectArgs> = {
       const problems = result.entities.reduce((n, e) => n + e.problemCount, 0);
       print(result.ok ? c.green('No problem would fail the import.') : c.red(`${problems} problem${problems === 1 ? '' : 's'} would fail the import.`));
     }
-    if (!result.ok) throw new ExitError(1);
+    if (!result.ok) {
+      // Exit 1 when the package would fail to import into an empty store, so a pipeline can gate on it.
+      const problems = result.entities.reduce((n, e) => n + e.problemCount, 0);
+      const first = result.entities.find((e) => e.problems.length);
+      const p = first?.problems[0];
+      const error = new ValidationError(`${problems} problem${problems === 1 ? '' : 's'} would fail the import`, {
+        ...(first ? { entity: first.entity, file: first.file } : {}),
+        ...(p?.record !== undefined ? { record: p.record } : {}),
+        ...(p?.key ? { key: p.key } : {}),
+        ...(p?.field ? { field: p.field } : {}),
+      });
+      throw failedWithResult(error, document);
+    }
   },
 };

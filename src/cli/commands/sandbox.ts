@@ -5,6 +5,7 @@ import { jsonText, print } from '../output.js';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureHome, resolveHome } from '../../home.js';
+import { intOption } from '../options.js';
 
 /**
  * `mtdvat sandbox`: runs the local HMRC emulator (src/sandbox) in the foreground until SIGINT/SIGTERM,
@@ -38,11 +39,11 @@ export const serveCommand: CommandModule<object, SandboxArgs> = {
   describe: 'Run a local HMRC emulator (OAuth, VAT API, test users) on 127.0.0.1',
   builder: (y) =>
     y
-      .option('port', { type: 'number', describe: 'TCP port on 127.0.0.1 (0 = any free port; default 9797)' })
-      .option('config', { type: 'string', describe: 'JSON file with clients, testUsers and rateLimitPerSecond' })
+      .option('port', intOption('port', 'TCP port on 127.0.0.1 (0 = any free port; default 9797)', { min: 0, max: 65535 }))
+      .option('config', { type: 'string', describe: 'JSON file with clients, testUsers, rateLimitPerSecond and payments' })
       .option('json', { type: 'boolean', describe: 'Print one JSON line with url, port, clientId and test users' })
       .option('state', { type: 'string', describe: 'Keep clients, test users, grants, tokens and filed returns in this file (default: <home>/sandbox-<port>.json)' })
-      .option('fresh', { type: 'boolean', default: false, describe: 'Start with an empty state (the state file is overwritten)' }),
+      .option('fresh', { type: 'boolean', default: false, describe: 'Start with an empty state (the state file is overwritten)' }) as never,
   handler: async (argv) => {
     // Loaded here, not at module load, so `mtdvat --help` stays fast.
     const { startSandbox } = await import('../../emulator/server.js');
@@ -51,7 +52,6 @@ export const serveCommand: CommandModule<object, SandboxArgs> = {
     const { loadSandboxConfig } = await import('../../emulator/config.js');
 
     const port = argv.port ?? DEFAULT_SANDBOX_PORT;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535 (got ${argv.port})`);
     const options = argv.config ? loadSandboxConfig(argv.config) : {};
     const clients = options.clients ?? [DEFAULT_SANDBOX_CLIENT];
     const testUsers = options.testUsers ?? [DEFAULT_TEST_USER];

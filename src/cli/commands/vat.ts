@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { withContext, type GlobalArgs } from '../global.js';
 import { auditLogCommand } from '../audit-log-command.js';
+import { dateOption } from '../options.js';
 import type { Context } from '../../context.js';
 import type { VatTarget } from '../../vat/vat.js';
 import { infoFitted, print, printJson, table, printFitted, info, fitLines, terminalWidth, terminalSafe } from '../output.js';
@@ -63,15 +64,18 @@ const obligations: CommandModule<GlobalArgs, ObligationsArgs> = {
   describe: 'VAT obligations (periods to file) for a VRN',
   builder: (y) =>
     targetOptions(y)
-      .option('from', { type: 'string', describe: 'From date YYYY-MM-DD (needed unless --status O)' })
-      .option('to', { type: 'string', describe: 'To date YYYY-MM-DD (at most 366 days after --from)' })
+      .option('from', dateOption('from', 'From date YYYY-MM-DD (needed unless --status O)'))
+      .option('to', dateOption('to', 'To date YYYY-MM-DD (at most 366 days after --from)'))
       .option('status', { choices: ['O', 'F'], describe: 'O = open, F = fulfilled; both when omitted' }) as unknown as Argv<ObligationsArgs>,
   handler: async (argv) => {
     const { getObligations } = await import('../../vat/vat.js');
     await withContext(argv, async (ctx) => {
       const result = await getObligations(await target(ctx, argv), { from: argv.from, to: argv.to, status: argv.status });
       if (argv.json) return printJson(result);
-      if (!result.obligations.length) return print('No obligations in this range.');
+      if (!result.obligations.length) {
+        const which = argv.status === 'O' ? 'open obligations' : argv.status === 'F' ? 'fulfilled obligations' : 'obligations';
+        return print(argv.from ? `No ${which} between ${argv.from} and ${argv.to}.` : `No ${which}.`);
+      }
       print(
         table(
           ['Period key', 'Start', 'End', 'Due', 'Status', 'Received'],
@@ -153,8 +157,8 @@ function rangeCommand(name: 'liabilities' | 'payments'): CommandModule<GlobalArg
     describe: name === 'liabilities' ? 'VAT liabilities whose period ends in a date range' : 'VAT payments received in a date range',
     builder: (y) =>
       targetOptions(y)
-        .option('from', { type: 'string', demandOption: true, describe: 'From date YYYY-MM-DD' })
-        .option('to', { type: 'string', demandOption: true, describe: 'To date YYYY-MM-DD (not in the future)' }) as unknown as Argv<RangeArgs>,
+        .option('from', dateOption('from', 'From date YYYY-MM-DD', { demandOption: true }))
+        .option('to', dateOption('to', 'To date YYYY-MM-DD (not after today, UK time)', { demandOption: true, notAfterToday: true })) as unknown as Argv<RangeArgs>,
     handler: async (argv) => {
       const vat = await import('../../vat/vat.js');
       await withContext(argv, async (ctx) => {
@@ -163,7 +167,7 @@ function rangeCommand(name: 'liabilities' | 'payments'): CommandModule<GlobalArg
         if (name === 'liabilities') {
           const r = await vat.getLiabilities(t, q);
           if (argv.json) return printJson(r);
-          if (!r.liabilities.length) return print('No liabilities in this range.');
+          if (!r.liabilities.length) return print(`No liabilities between ${argv.from} and ${argv.to}.`);
           const rows = r.liabilities.map((l) => {
             const x = l as { taxPeriod?: { from?: string; to?: string }; type?: string; originalAmount?: number; outstandingAmount?: number; due?: string };
             return [x.taxPeriod?.from ?? '', x.taxPeriod?.to ?? '', x.type ?? '', money(x.originalAmount), money(x.outstandingAmount), x.due ?? ''];
@@ -172,7 +176,7 @@ function rangeCommand(name: 'liabilities' | 'payments'): CommandModule<GlobalArg
         } else {
           const r = await vat.getPayments(t, q);
           if (argv.json) return printJson(r);
-          if (!r.payments.length) return print('No payments in this range.');
+          if (!r.payments.length) return print(`No payments between ${argv.from} and ${argv.to}.`);
           const rows = r.payments.map((p) => {
             const x = p as { amount?: number; received?: string };
             return [money(x.amount), x.received ?? ''];

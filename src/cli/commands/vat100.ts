@@ -2,6 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { withContext, type GlobalArgs } from '../global.js';
 import { print, printJson } from '../output.js';
 import { UsageError } from '../../errors.js';
+import { dateOption } from '../options.js';
 
 /** `mtdvat vat100`: the VAT 100 report (nine boxes, period, VRN, company) as Excel or JSON. */
 interface Vat100Args extends GlobalArgs {
@@ -24,9 +25,9 @@ export const vat100Command: CommandModule<GlobalArgs, Vat100Args> = {
       .option('output', { type: 'string', demandOption: true, describe: 'VAT100.xlsx or VAT100.json' })
       .option('period-key', { type: 'string', describe: 'Period key, when the file has none (must match the file\'s when it has one)' })
       .option('vrn', { type: 'string', describe: 'VAT registration number shown on the report (adds the filing receipt if one is stored)' })
-      .option('period-start', { type: 'string', describe: 'Period start date (YYYY-MM-DD, from the obligation)' })
-      .option('period-end', { type: 'string', describe: 'Period end date (YYYY-MM-DD)' })
-      .option('due', { type: 'string', describe: 'Due date (YYYY-MM-DD)' })
+      .option('period-start', dateOption('period-start', 'Period start date (YYYY-MM-DD, from the obligation)'))
+      .option('period-end', dateOption('period-end', 'Period end date (YYYY-MM-DD)'))
+      .option('due', dateOption('due', 'Due date (YYYY-MM-DD)'))
       .option('company-name', { type: 'string', describe: 'Company name shown next to the company ID' }) as unknown as Argv<Vat100Args>,
   handler: async (argv) => {
     const { readReturnFile } = await import('../../vat/return-file.js');

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { writeFileAtomicSync } from '../../lib/atomic-file.js';
 import { resolve } from 'node:path';
-import { ExitError, UsageError } from '../../errors.js';
+import { CheckFailedError, UsageError, failedWithResult } from '../../errors.js';
 import { withContext, type GlobalArgs } from '../global.js';
 import { colors, info, printFitted, printJson } from '../output.js';
 
@@ -39,16 +39,21 @@ export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
       writeFileAtomicSync(resolve(argv.output), renderVerifyText(result, plain, { verbose: argv.verbose }) + '\n', 0o644);
       info(`Report written to ${resolve(argv.output)}`);
     }
+    const document = { ok: result.ok, company: result.company, checks: result.checks.map((c) => ({ id: c.id, title: c.title, status: c.status, detail: c.detail, fix: c.fix ?? null })) };
+    const failed = result.checks.filter((c) => c.status === 'fail');
     if (argv.json) {
-      printJson({ ok: result.ok, company: result.company, checks: result.checks.map((c) => ({ id: c.id, title: c.title, status: c.status, detail: c.detail, fix: c.fix ?? null })) });
+      if (result.ok) printJson(document);
     } else if (argv.format === 'text' && !argv.output) {
       // A check's title line continues under its title (after "  PASS  "), its detail under itself.
       const text = renderVerifyText(result, colors(), { verbose: argv.verbose });
       printFitted(text, (line) => (/^ {2}\S/.test(line) ? 8 : line.length - line.trimStart().length));
     } else {
-      const fails = result.checks.filter((c) => c.status === 'fail').length;
-      info(result.ok ? 'Setup verified: no check failed.' : `${fails} check${fails === 1 ? '' : 's'} failed.`);
+      info(result.ok ? 'Setup verified: no check failed.' : `${failed.length} check${failed.length === 1 ? '' : 's'} failed.`);
     }
-    if (!result.ok) throw new ExitError(1);
+    if (!result.ok) {
+      const error = new CheckFailedError(`${failed.length} check${failed.length === 1 ? '' : 's'} failed: ${failed.map((c) => c.id).join(', ')}`);
+      error.problems = failed.map((c) => `${c.title}: ${c.detail}`);
+      throw failedWithResult(error, document);
+    }
   },
 };
