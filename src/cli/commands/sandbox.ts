@@ -52,6 +52,8 @@ export const serveCommand: CommandModule<object, SandboxArgs> = {
     const { loadSandboxConfig } = await import('../../emulator/config.js');
 
     const port = argv.port ?? DEFAULT_SANDBOX_PORT;
+    // Parsing already checked --port (options.ts); this guards callers that run the handler directly.
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got "${String(argv.port)}"`);
     const options = argv.config ? loadSandboxConfig(argv.config) : {};
     const clients = options.clients ?? [DEFAULT_SANDBOX_CLIENT];
     const testUsers = options.testUsers ?? [DEFAULT_TEST_USER];
