@@ -134,6 +134,7 @@ describe('--json: one document with the error envelope on every failure path', (
         [['auth', 'log', '--limit', '2.5'], /--limit must be a whole number/],
         [['sandbox', '--port', '70000'], /--port must be a whole number from 0 to 65535, got "70000"/],
         [['sandbox', 'serve', '--port', 'abc'], /--port must be a whole number/],
+        [['ui', '--port', 'abc', '--no-open'], /--port must be a whole number/],
         [['vat', 'obligations', '--app', 'A', '--vrn', '123456789', '--from', '2024-13-01', '--to', '2024-12-31'], /--from must be a date YYYY-MM-DD, got "2024-13-01"/],
         [['vat', 'obligations', '--app', 'A', '--vrn', '123456789', '--from', '2024-01-01', '--to', 'soon'], /--to must be a date/],
         [['vat', 'liabilities', '--app', 'A', '--vrn', '123456789', '--from', '2024-02-30', '--to', '2024-03-01'], /--from must be a date/],
@@ -167,7 +168,12 @@ describe('--json: one document with the error envelope on every failure path', (
   });
 
   it('an internal error is one document too: type InternalError, exit 1', async () => {
-    const r = await runCli(t, ['import-jobs', '--json', '--db', t.home]); // a folder, not a database file
+    // A folder where the return file should be: today nothing turns Node's EISDIR into words, so it
+    // surfaces as an internal error (if that gets its own message, pick another unexpected failure).
+    const { mkdirSync } = await import('node:fs');
+    const folder = join(t.home, 'folder.json');
+    mkdirSync(folder, { recursive: true });
+    const r = await runCli(t, ['vat100', '--file', folder, '--output', join(t.home, 'V100.json'), '--json']);
     expect(r.code).toBe(1);
     const error = expectEnvelope(r.stdout, 'InternalError');
     expect(error.message).toMatch(/^internal error: /);

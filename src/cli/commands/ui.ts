@@ -2,6 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { contextFrom, type GlobalArgs } from '../global.js';
 import { info } from '../output.js';
+import { intOption } from '../options.js';
 
 /**
  * `mtdvat ui [--port N] [--no-open]`: the Electronic messages workspace in the browser (src/ui), on
@@ -23,7 +24,7 @@ export const uiCommand: CommandModule<GlobalArgs, UiArgs> = {
   describe: 'The Electronic messages workspace in your browser, on 127.0.0.1 (Ctrl-C stops it)',
   builder: (y) =>
     y
-      .option('port', { type: 'number', describe: `TCP port on 127.0.0.1 (default ${DEFAULT_PORT}; 0 = any free port)` })
+      .option('port', intOption('port', `TCP port on 127.0.0.1 (default ${DEFAULT_PORT}; 0 = any free port)`, { min: 0, max: 65535 }))
       .option('open', { type: 'boolean', default: true, describe: 'Open the browser (--no-open to only print the address)' }) as unknown as Argv<UiArgs>,
   handler: async (argv) => {
     const port = argv.port ?? DEFAULT_PORT;
