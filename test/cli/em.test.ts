@@ -255,6 +255,8 @@ describe('filing the D365 way (mtdvat em) against the emulator', () => {
     expect(failed.code).toBe(1);
     const r = JSON.parse(failed.stdout) as Run;
     expect(r.status).toBe('Error VAT return submission');
+    // The run keeps its shape under --json and adds the error envelope's `error`.
+    expect((r as unknown as { error: { type: string; message: string } }).error).toMatchObject({ type: 'MtdvatError', message: expect.stringContaining('ended as Technical error') });
     expect(r.steps).toHaveLength(1);
     expect(r.steps[0]).toMatchObject({ action: 'Test submits VAT return', responseType: 'Technical error' });
     expect(r.steps[0].log).toMatch(/503.*NOT filed/);

@@ -141,6 +141,7 @@ describe('--json: one document with the error envelope on every failure path', (
         [['vat', 'payments', '--app', 'A', '--vrn', '123456789', '--from', '2024-01-01', '--to', '2999-01-01'], /--to 2999-01-01 is after today \(\d{4}-\d\d-\d\d, UK time\)/],
         [['vat100', '--file', 'R.json', '--output', 'V.json', '--period-end', '2024-02-30'], /--period-end must be a date/],
         [['vat100', '--file', 'R.json', '--output', 'V.json', '--due', '7 May'], /--due must be a date/],
+        [['em', 'new', '--processing', 'P', '--from', '2024-04-31', '--to', '2024-06-30'], /--from must be a date/],
       ];
       for (const [args, message] of cases) {
         const json = await runCli(fresh, [...args, '--json']);

@@ -4,8 +4,9 @@ import type { RunKind, RunResult } from '../../em/run.js';
 import type { MessageView } from '../../em/messages.js';
 import { escapeControls } from '../../lib/terminal-text.js';
 import { print, printJson, table, info } from '../output.js';
-import { UsageError, ExitError } from '../../errors.js';
+import { MtdvatError, UsageError, failedWithResult } from '../../errors.js';
 import { confirm } from '../prompt.js';
+import { dateOption } from '../options.js';
 
 /**
  * `mtdvat em …`: Electronic messages, with D365's button names (New, Collect data, Generate report,
@@ -110,8 +111,8 @@ const newCmd: CommandModule<GlobalArgs, NewArgs> = {
     y
       .option('processing', { type: 'string', demandOption: true, describe: 'Processing name, e.g. "UK MTD VAT TEST"' })
       .option('action', { type: 'string', describe: 'Create message action (when the processing has several)' })
-      .option('from', { type: 'string', describe: 'From date YYYY-MM-DD' })
-      .option('to', { type: 'string', describe: 'To date YYYY-MM-DD' }) as unknown as Argv<NewArgs>,
+      .option('from', dateOption('from', 'From date YYYY-MM-DD'))
+      .option('to', dateOption('to', 'To date YYYY-MM-DD')) as unknown as Argv<NewArgs>,
   handler: async (argv) => {
     const { newMessage } = await import('../../em/messages.js');
     const { userInfo } = await import('node:os');
@@ -196,9 +197,10 @@ async function runAndPrint(argv: RunArgs, kind?: RunKind): Promise<void> {
       },
     ),
   );
-  const failed = result.steps.some((s) => s.responseType !== 'Successfully executed');
-  if (argv.json) printJson(result);
-  else {
+  const failed = result.steps.find((s) => s.responseType !== 'Successfully executed');
+  if (argv.json) {
+    if (!failed) printJson(result);
+  } else {
     for (const s of result.steps) {
       print(`${clean(s.action)}: ${clean(s.from) || '(new)'} → ${clean(s.to)} (${s.responseType})`);
       if (s.log) print(`  ${clean(s.log)}`);
@@ -207,7 +209,11 @@ async function runAndPrint(argv: RunArgs, kind?: RunKind): Promise<void> {
     }
     print(`Message ${result.message} is in "${clean(result.status)}".`);
   }
-  if (failed) throw new ExitError(1);
+  if (failed) {
+    // The run's result keeps its shape under --json, with `error` added (main.ts prints it).
+    const error = new MtdvatError(`message ${result.message}: action "${failed.action}" ended as ${failed.responseType}${failed.log ? `: ${failed.log}` : ''}`);
+    throw failedWithResult(error, result as unknown as Record<string, unknown>);
+  }
 }
 
 function runOptions<T>(y: Argv<T>, opts: { action?: 'optional' | 'required'; toStatus?: boolean; file?: boolean } = {}): Argv<T & RunArgs> {
