@@ -4,10 +4,14 @@
  *   packages-data/mtd-vat-local.zip  "Sandbox HMRC" and its web services point at the local emulator
  * Run with `npm run build-package`. Output is byte-for-byte reproducible (fixed timestamps).
  *
- * The source JSON never holds credentials; they are injected here:
- * - "Sandbox HMRC" gets the local emulator's public client (src/sandbox/defaults.ts);
- * - "Dynamics 365 Finance" gets MTDVAT_PROD_CLIENT_ID / MTDVAT_PROD_CLIENT_SECRET from the environment,
- *   else obvious demo values that `mtdvat verify` warns about.
+ * The source JSON never holds credentials. The shipped zips carry none either, as D365's own package
+ * (real ones are entered after import, or come from Microsoft's intermediary), with one exception:
+ * - mtd-vat-local.zip gives "Sandbox HMRC" the local emulator's public client (lib/emulator-defaults.ts),
+ *   which works against `mtdvat sandbox` on 127.0.0.1 and nowhere else;
+ * - an organisation may inject its own production client at build time (MTDVAT_PROD_CLIENT_ID /
+ *   MTDVAT_PROD_CLIENT_SECRET), but then the build refuses to write into packages-data/: such a
+ *   package goes to a folder of its own (MTDVAT_PACKAGE_OUT or the first argument), never into the
+ *   shipped zips.
  *
  * The executable classes' CLASSNAME values (EMMTDVAT…Controller) are illustrative: Microsoft does not
  * publish the X++ class names, and mtdvat runs these actions itself rather than calling a class.
@@ -23,8 +27,6 @@ import { PACKAGE_FORMATS, writePackage, type PackageFormat, type PackageInput } 
 export const DEFINITION_GROUP = 'UK MTD VAT setup';
 export const PRODUCTION_APP = 'Dynamics 365 Finance';
 export const SANDBOX_APP = 'Sandbox HMRC';
-export const DEMO_CLIENT_ID = 'DEMO-CLIENT-ID-replace-me';
-export const DEMO_CLIENT_SECRET = 'DEMO-CLIENT-SECRET-replace-me';
 export const LOCAL_SANDBOX_URL = `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}`;
 /** Wall-clock time of every zip entry: constructed from local fields so DOS timestamps match in every zone. */
 const FIXED_MTIME = new Date(2024, 0, 1, 0, 0, 0);
@@ -83,17 +85,18 @@ export function loadSource(root = projectRoot()): SourceFile[] {
 export interface ProductionCredentials {
   clientId: string;
   clientSecret: string;
-  demo: boolean;
+  /** True when they came from the environment (an organisation's own build). */
+  injected: boolean;
 }
 
 export function productionCredentials(env: NodeJS.ProcessEnv = process.env): ProductionCredentials {
   const clientId = env.MTDVAT_PROD_CLIENT_ID ?? '';
   const clientSecret = env.MTDVAT_PROD_CLIENT_SECRET ?? '';
-  if (clientId === '' && clientSecret === '') return { clientId: DEMO_CLIENT_ID, clientSecret: DEMO_CLIENT_SECRET, demo: true };
+  if (clientId === '' && clientSecret === '') return { clientId: '', clientSecret: '', injected: false };
   if (clientId === '' || clientSecret === '') {
-    throw new Error('set both MTDVAT_PROD_CLIENT_ID and MTDVAT_PROD_CLIENT_SECRET, or neither (demo values)');
+    throw new Error('set both MTDVAT_PROD_CLIENT_ID and MTDVAT_PROD_CLIENT_SECRET, or neither (no credentials)');
   }
-  return { clientId, clientSecret, demo: false };
+  return { clientId, clientSecret, injected: true };
 }
 
 /** The package contents for one variant, credentials injected. */
@@ -106,13 +109,14 @@ export function predefinedPackage(variant: Variant, options: { root?: string; en
     const records = source.records.map((original) => {
       const record = { ...original };
       if (schema.id === 'WebApplication') {
-        if (record.WEBAPPLICATIONNAME === PRODUCTION_APP) {
+        if (record.WEBAPPLICATIONNAME === PRODUCTION_APP && production.injected) {
           record.CLIENTID = production.clientId;
           record.CLIENTSECRET = production.clientSecret;
-        } else if (record.WEBAPPLICATIONNAME === SANDBOX_APP) {
+        } else if (record.WEBAPPLICATIONNAME === SANDBOX_APP && variant === 'local') {
+          // The emulator's public demo client: useless anywhere but the emulator on 127.0.0.1.
           record.CLIENTID = DEFAULT_SANDBOX_CLIENT.clientId;
           record.CLIENTSECRET = DEFAULT_SANDBOX_CLIENT.clientSecret;
-          if (variant === 'local') record.BASEURL = LOCAL_SANDBOX_URL; // the redirect stays out-of-band
+          record.BASEURL = LOCAL_SANDBOX_URL; // the redirect stays out-of-band
         }
       }
       if (schema.id === 'WebService' && variant === 'local' && record.WEBAPPLICATIONNAME === SANDBOX_APP) {
@@ -137,25 +141,33 @@ export const OUTPUTS: Record<Variant, string> = { hmrc: 'mtd-vat.zip', local: 'm
 /** Writes both packages into `outDir` (default packages-data/) and returns their paths. */
 export async function buildPackages(
   options: { root?: string; outDir?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<{ files: Record<Variant, string>; demoCredentials: boolean }> {
+): Promise<{ files: Record<Variant, string>; injectedCredentials: boolean }> {
   const root = options.root ?? projectRoot();
-  const outDir = options.outDir ?? join(root, 'packages-data');
+  const shipped = join(root, 'packages-data');
+  const outDir = options.outDir ?? shipped;
+  const injected = productionCredentials(options.env).injected;
+  if (injected && resolve(outDir) === resolve(shipped)) {
+    throw new Error(
+      'MTDVAT_PROD_CLIENT_ID / MTDVAT_PROD_CLIENT_SECRET are set: an organisation\'s credentials never go into the shipped zips in packages-data/; give an output folder (MTDVAT_PACKAGE_OUT=DIR or `node dist/packages-data/build.js DIR`)',
+    );
+  }
   const files = {} as Record<Variant, string>;
   for (const variant of ['hmrc', 'local'] as const) {
     files[variant] = join(outDir, OUTPUTS[variant]);
     await writePackage(files[variant], predefinedPackage(variant, { root, env: options.env }), { mtime: FIXED_MTIME });
   }
-  return { files, demoCredentials: productionCredentials(options.env).demo };
+  return { files, injectedCredentials: injected };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const { files, demoCredentials } = await buildPackages();
+  const outDir = process.argv[2] ?? process.env.MTDVAT_PACKAGE_OUT;
+  const { files, injectedCredentials } = await buildPackages({ outDir });
   for (const file of Object.values(files)) process.stdout.write(`wrote ${file}\n`);
   const { writeReturnExamples } = await import('./examples.js');
   process.stdout.write(`wrote ${await writeReturnExamples(join(projectRoot(), 'packages-data', 'examples'))}\n`);
   process.stderr.write(
-    demoCredentials
-      ? `"${PRODUCTION_APP}" carries DEMO client credentials (set MTDVAT_PROD_CLIENT_ID and MTDVAT_PROD_CLIENT_SECRET for real ones).\n`
-      : `"${PRODUCTION_APP}" carries the client credentials from MTDVAT_PROD_CLIENT_ID / MTDVAT_PROD_CLIENT_SECRET: do not commit this build.\n`,
+    injectedCredentials
+      ? `"${PRODUCTION_APP}" carries the client credentials from MTDVAT_PROD_CLIENT_ID / MTDVAT_PROD_CLIENT_SECRET: keep these zips private.\n`
+      : `No production credentials in the packages; "${SANDBOX_APP}" in ${OUTPUTS.local} carries the local emulator's public demo client.\n`,
   );
 }

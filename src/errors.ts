@@ -112,6 +112,8 @@ export function failedWithResult<E extends MtdvatError>(error: E, result: Record
   error.reported = true;
   return error;
 }
+/** HMRC refused the grant itself (invalid_grant on refresh): the stored tokens are dead until a new authorization. */
+export class GrantRefusedError extends AuthError {}
 
 /** Formats a location as ` (entity "X", file "Y", record 3, key "K", field "F")`. */
 export function describeLocation(location: ErrorLocation): string {

@@ -6,7 +6,7 @@ import type { Context } from '../context.js';
 import { HmrcError } from '../errors.js';
 import { parseHmrcError } from '../hmrc/http.js';
 import { nowMs } from './clock.js';
-import { noTokenError, refreshUnderLock } from './refresh.js';
+import { noTokenError, refreshUnderLock, unusableTokenError } from './refresh.js';
 import { readTokenRow } from '../store/tokens.js';
 import { decryptAccess } from './tokens.js';
 import { loadClientCredentials, loadWebApp, type WebApp } from '../setup/web-app.js';
@@ -24,6 +24,8 @@ export async function getValidAccessToken(ctx: Context, appName: string, options
   const app = loadWebApp(ctx, appName);
   const row = readTokenRow(ctx.db, ctx.company, app.name);
   if (!row) throw noTokenError(app.name);
+  const unusable = unusableTokenError(app, row);
+  if (unusable) throw unusable;
   const vault = await ctx.vault();
   const expiring = (r: { accessExpiresAt: string }) => Date.parse(r.accessExpiresAt) - nowMs(ctx.env) <= marginMs;
   if (!expiring(row)) {

@@ -76,6 +76,7 @@ export async function obtainAccessToken(ctx: Context, appName: string, rawCode: 
       scope: tokens.scope,
       grantedAt: new Date(requestedAt).toISOString(),
       refreshedAt: null,
+      origin: app.origin,
     });
     deletePending(ctx.db, ctx.company, app.name);
     audit(ctx.db, { category: 'auth', company: ctx.company, app: app.name, event: 'token obtained', detail: { expiresAt, scope: tokens.scope } });

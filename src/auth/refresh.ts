@@ -7,14 +7,14 @@
  */
 import { shellQuote } from '../lib/shell-quote.js';
 import type { Context } from '../context.js';
-import { AuthError, MtdvatError } from '../errors.js';
+import { AuthError, GrantRefusedError, MtdvatError } from '../errors.js';
 import { audit } from '../store/audit.js';
 import { beginImmediate, commit, rollback } from '../store/db.js';
 import type { Vault } from '../vault/vault.js';
 import { nowMs } from './clock.js';
 import type { TokenResult } from './obtain-access-token.js';
 import { callTokenEndpoint } from './token-endpoint.js';
-import { readTokenRow, type TokenRow } from '../store/tokens.js';
+import { markTokensRevoked, readTokenRow, type TokenRow } from '../store/tokens.js';
 import { decryptAccess, decryptRefresh, writeTokens } from './tokens.js';
 import { loadClientCredentials, loadWebApp, type ClientCredentials, type WebApp } from '../setup/web-app.js';
 
@@ -22,6 +22,19 @@ export interface RefreshOutcome extends TokenResult {
   accessToken: string;
   /** false when another process had already refreshed (or the token did not need it). */
   refreshed: boolean;
+}
+
+/**
+ * Tokens that must not be used: obtained from another origin than the application's base URL has
+ * now, or refused by HMRC (invalid_grant). Both need a new authorization.
+ */
+export function unusableTokenError(app: WebApp, row: Pick<TokenRow, 'origin' | 'revokedAt'>): AuthError | undefined {
+  const again = `run \`mtdvat auth get-authorization-code --app ${shellQuote(app.name)}\``;
+  if (row.origin && row.origin !== app.origin) {
+    return new AuthError(`the tokens of "${app.name}" were obtained from ${row.origin}, but its base URL is now ${app.origin}; they are not sent anywhere else: ${again}`);
+  }
+  if (row.revokedAt) return new AuthError(`HMRC refused the authorization of "${app.name}" on ${row.revokedAt} (invalid_grant: revoked or expired): ${again}`);
+  return undefined;
 }
 
 export function noTokenError(appName: string): AuthError {
@@ -66,6 +79,8 @@ export async function refreshUnderLock(
   try {
     const row = readTokenRow(db, ctx.company, app.name);
     if (!row) throw noTokenError(app.name);
+    const unusable = unusableTokenError(app, row);
+    if (unusable) throw unusable;
     if (!needsRefresh(row)) {
       commit(db);
       committed = true;
@@ -77,6 +92,8 @@ export async function refreshUnderLock(
     try {
       tokens = await callTokenEndpoint(ctx, app, creds, { grant_type: 'refresh_token', refresh_token: refreshToken }, row.scope);
     } catch (error) {
+      // HMRC refused the grant itself: record it, so status, web-apps and verify stop calling it valid.
+      if (error instanceof GrantRefusedError) markTokensRevoked(db, ctx.company, app.name, new Date(nowMs(ctx.env)).toISOString());
       audit(db, {
         category: 'auth',
         company: ctx.company,
@@ -97,6 +114,7 @@ export async function refreshUnderLock(
       scope: tokens.scope,
       grantedAt: row.grantedAt, // the 18-month horizon runs from the user's grant, not from refreshes
       refreshedAt: new Date(requestedAt).toISOString(),
+      origin: app.origin,
     });
     audit(db, { category: 'auth', company: ctx.company, app: app.name, event: 'token refreshed', detail: { reason, expiresAt, scope: tokens.scope } });
     commit(db);

@@ -12,8 +12,22 @@ import { listPendingMeta, listTokenMeta } from '../store/tokens.js';
 export const GRANT_MONTHS = 18;
 export const HORIZON_WARNING_MS = 30 * 24 * 3_600_000;
 
+/**
+ * none: no tokens; valid: the access token is valid or can be refreshed; expired: the 18-month
+ * authority has passed; revoked: HMRC refused the grant (invalid_grant).
+ */
+export type TokenState = 'none' | 'valid' | 'expired' | 'revoked';
+
+export function tokenState(t: { grantedAt: string; revokedAt: string | null } | undefined, now: number): TokenState {
+  if (!t) return 'none';
+  if (t.revokedAt) return 'revoked';
+  const horizon = Date.parse(refreshHorizon(t.grantedAt));
+  return Number.isNaN(horizon) || horizon <= now ? 'expired' : 'valid';
+}
+
 export interface AuthStatus {
   app: string;
+  state: TokenState;
   accessTokenExpiresAt: string | null;
   refreshHorizonAt: string | null;
   scope: string | null;
@@ -21,6 +35,8 @@ export interface AuthStatus {
 }
 
 export interface AuthStatusDetail extends AuthStatus {
+  /** When HMRC refused the grant. */
+  revokedAt: string | null;
   accessTokenExpired: boolean | null;
   accessTokenExpiresInMs: number | null;
   refreshHorizonInMs: number | null;
@@ -52,6 +68,8 @@ export function authStatus(db: Db, company: string, appName?: string, env?: Node
     const pendingExpires = p ? new Date(Date.parse(p.requestedAt) + CODE_LIFETIME_MS).toISOString() : null;
     return {
       app,
+      state: tokenState(t, now),
+      revokedAt: t?.revokedAt ?? null,
       accessTokenExpiresAt: t?.accessExpiresAt ?? null,
       refreshHorizonAt: horizon,
       scope: t?.scope ?? null,

@@ -1,7 +1,7 @@
 /** POST {base}/oauth/token for the authorization_code and refresh_token grants, with HMRC's errors mapped to actions. */
 import { shellQuote } from '../lib/shell-quote.js';
 import type { Context } from '../context.js';
-import { AuthError, HmrcError } from '../errors.js';
+import { AuthError, GrantRefusedError, HmrcError } from '../errors.js';
 import { hmrcErrorFrom, hmrcRequest, isOk, parseHmrcError } from '../hmrc/http.js';
 import type { ClientCredentials, WebApp } from '../setup/web-app.js';
 
@@ -51,7 +51,7 @@ export async function callTokenEndpoint(
       );
     }
     if (grant.grant_type === 'refresh_token' && (code === 'invalid_grant' || code === 'invalid_request')) {
-      throw new AuthError(`${reauthorizeMessage(app.name)} (HMRC: ${code}${parsed.message && parsed.message !== code ? ` ${parsed.message}` : ''})`);
+      throw new (code === 'invalid_grant' ? GrantRefusedError : AuthError)(`${reauthorizeMessage(app.name)} (HMRC: ${code}${parsed.message && parsed.message !== code ? ` ${parsed.message}` : ''})`);
     }
     if (grant.grant_type === 'authorization_code' && (code === 'invalid_request' || code === 'invalid_grant')) {
       const what = /code is invalid/i.test(parsed.message)

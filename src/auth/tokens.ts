@@ -15,6 +15,7 @@ export function writeTokens(db: Db, vault: Vault, company: string, app: string, 
     scope: t.scope,
     grantedAt: t.grantedAt,
     refreshedAt: t.refreshedAt,
+    origin: t.origin,
   });
 }
 

@@ -10,7 +10,7 @@ import { listRecords } from '../store/records.js';
 import { hasSecret } from '../store/secrets.js';
 import { listTokenMeta, type TokenMeta } from '../store/tokens.js';
 import { findWebAppRecord, WEB_APP_ENTITY as ENTITY, webAppRecordFields, type WebAppRecordFields } from '../setup/web-app.js';
-import { refreshHorizon } from './status.js';
+import { refreshHorizon, tokenState, type TokenState } from './status.js';
 
 /** The web-apps page: the record's fields as stored (webAppRecordFields) plus secret and token status. */
 export interface WebAppView extends WebAppRecordFields {
@@ -18,6 +18,8 @@ export interface WebAppView extends WebAppRecordFields {
   clientSecretSet: boolean;
   serverTokenSet: boolean;
   tokenExpiresAt: string | null;
+  /** none | valid | expired (the 18-month authority passed) | revoked (HMRC refused the grant). */
+  state: TokenState;
   /** "Access token will expire in 3 h 59 min" / "Access token has expired" / null without tokens. */
   tokenStatus: string | null;
   grantedAt: string | null;
@@ -27,7 +29,9 @@ export interface WebAppView extends WebAppRecordFields {
   fields: Record<string, string>;
 }
 
-export function tokenStatusLine(expiresAt: string, now: Date = new Date()): string {
+export function tokenStatusLine(expiresAt: string, now: Date = new Date(), state: TokenState = 'valid'): string {
+  if (state === 'revoked') return 'Authorization revoked by HMRC (invalid_grant): authorize again';
+  if (state === 'expired') return 'Authority expired (18 months): authorize again';
   const left = new Date(expiresAt).getTime() - now.getTime();
   return left > 0 ? `Access token will expire in ${formatDuration(left)}` : 'Access token has expired';
 }
@@ -43,13 +47,15 @@ function view(ctx: Context, record: StoredRecord, tokens: TokenMeta[], now: Date
   for (const f of s.fields) if (!f.secret) fields[f.name] = record.data[f.name] ?? '';
   const secretSet = (field: string) => hasSecret(ctx.db, ctx.company, ENTITY, record.key, field);
   const token = tokens.find((t) => t.app === mapped.name);
+  const state = tokenState(token, now.getTime());
   return {
     ...mapped,
     clientIdSet: secretSet('CLIENTID'),
     clientSecretSet: secretSet('CLIENTSECRET'),
     serverTokenSet: secretSet('SERVERTOKEN'),
     tokenExpiresAt: token?.accessExpiresAt ?? null,
-    tokenStatus: token ? tokenStatusLine(token.accessExpiresAt, now) : null,
+    state,
+    tokenStatus: token ? tokenStatusLine(token.accessExpiresAt, now, state) : null,
     grantedAt: token?.grantedAt ?? null,
     refreshHorizonAt: token ? refreshHorizon(token.grantedAt) : null,
     scope: token?.scope ?? null,

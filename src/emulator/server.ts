@@ -75,6 +75,11 @@ export interface SandboxOptions {
   onStateError?: (error: Error) => void;
   /** Payments HMRC received (none unless configured); they pay off the liabilities of filed returns. */
   payments?: SandboxPayment[];
+  /**
+   * Serve the TEST ONLY routes (POST /__test/authorize, /__control/*): tests turn them on; `mtdvat
+   * sandbox` never does, so nothing else on the machine can skip the sign-in or move the clock.
+   */
+  testRoutes?: boolean;
 }
 
 export interface SandboxPayment {
@@ -322,9 +327,12 @@ function handleControl(ctx: Ctx, api: RunningSandbox): void {
   notFoundRoute(ctx);
 }
 
-async function dispatch(ctx: Ctx, api: RunningSandbox): Promise<void> {
+async function dispatch(ctx: Ctx, api: RunningSandbox, testRoutes: boolean): Promise<void> {
   const state = ctx.state;
-  if (ctx.path.startsWith('/__control/')) return handleControl(ctx, api);
+  if (ctx.path.startsWith('/__control/') || ctx.path.startsWith('/__test/')) {
+    if (!testRoutes) return notFoundRoute(ctx);
+    if (ctx.path.startsWith('/__control/')) return handleControl(ctx, api);
+  }
   state.counters.requests++;
 
   const statusFault = state.takeFault('status', (f) => f.path === ctx.path || f.path === ctx.path + ctx.url.search);
@@ -398,7 +406,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
         const body = await readBody(req);
         if (body === undefined) return sendJson(ctx, 413, { code: 'REQUEST_TOO_LARGE', message: 'Request body too large' });
         ctx.body = body;
-        await dispatch(ctx, api);
+        await dispatch(ctx, api, opts.testRoutes === true);
         save();
       } catch {
         if (!res.headersSent) sendJson(ctx, 500, { code: 'INTERNAL_SERVER_ERROR', message: 'An internal server error occurred' });

@@ -22,6 +22,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { childEnv } from '../lib/child-env.js';
 import * as os from 'node:os';
 import type { Context } from '../context.js';
 import { getMeta, setMeta } from '../store/db.js';
@@ -197,7 +198,7 @@ function parseScreensEnv(value: string): Screen[] | undefined {
 
 function xrandrScreens(env: NodeJS.ProcessEnv): Screen[] | undefined {
   if (!env.DISPLAY) return undefined;
-  const r = spawnSync('xrandr', ['--query'], { encoding: 'utf8', timeout: 1500, env });
+  const r = spawnSync('xrandr', ['--query'], { encoding: 'utf8', timeout: 1500, env: childEnv(env) });
   if (r.status !== 0 || !r.stdout) return undefined;
   const scale = Number(env.GDK_SCALE) || 1;
   const screens: Screen[] = [];

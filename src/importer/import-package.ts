@@ -6,12 +6,15 @@ import type { Context } from '../context.js';
 import { MtdvatError, UsageError, ValidationError, type ErrorLocation } from '../errors.js';
 import { openPackage, type OpenedPackage, type PackageEntity } from '../package/reader.js';
 import { loadSchemas, secretFields, type SchemaRegistry } from '../schema/registry.js';
-import type { EntitySchema } from '../schema/types.js';
+import type { EntitySchema, FieldSpec } from '../schema/types.js';
 import { beginImmediate, commit, rollback } from '../store/db.js';
 import { finishImportJob, insertImportJob, listImportJobRows, type ImportJobRow } from '../store/import-jobs.js';
 import { danglingReferences, importWrites, type ImportWrites } from '../store/import-writes.js';
 import { displayKey, iterateRecordsWithJob } from '../store/records.js';
-import { checkServiceOrigin } from '../setup/urls.js';
+import { checkServiceOrigin, originOf } from '../setup/urls.js';
+import { WEB_APP_ENTITY } from '../setup/web-app.js';
+import { isPlaceholder } from '../lib/placeholders.js';
+import { deletePending, deleteTokens, hasTokenState } from '../store/tokens.js';
 import { secretAddress } from '../store/secrets.js';
 import type { Vault } from '../vault/vault.js';
 import { EntityValidation, refersTo } from './validate.js';
@@ -22,6 +25,12 @@ export interface ImportOptions {
   truncate?: string[];
   /** Truncate every entity the package holds. */
   truncateAll?: boolean;
+  /**
+   * Let the package's credentials replace stored ones that differ, and let it move a web application
+   * that holds credentials or tokens to another origin (its tokens and its credentials the package
+   * does not supply are dropped).
+   */
+  replaceCredentials?: boolean;
   onProgress?: (progress: { entity: string; records: number; totalRecords: number }) => void;
 }
 
@@ -43,21 +52,36 @@ export interface ImportProblem extends ErrorLocation {
   message: string;
 }
 
-/** A stored field the import changed (secret fields never appear: their values are not shown). */
+/** One changed field of an updated record. Secret values are never shown: both sides read "changed". */
 export interface FieldChange {
   entity: string;
   key: string;
   field: string;
-  from: string;
-  to: string;
+  old: string;
+  new: string;
 }
 
-/** A stored credential the package left empty, so the import kept it (see writeSecrets). */
-export interface KeptSecret {
+/** What happened to a stored credential: kept, replaced, set (none or a placeholder before), dropped (origin changed). */
+export interface CredentialOutcome {
   entity: string;
   key: string;
   field: string;
+  action: 'kept' | 'replaced' | 'set' | 'dropped';
+  /** For `kept`: the package left the field empty, or carried a different value. */
+  because?: 'package-empty' | 'package-differs';
 }
+
+/** A stored credential the import kept (the ui's list; `credentials` has every outcome). */
+export interface KeptSecret {
+  entity: string;
+  key: string;
+  /** The field's label, e.g. "Client secret". */
+  field: string;
+}
+
+/** At most 1,000 changes are listed in full; text shows at most 20 per entity. Memory stays bounded whatever the package size. */
+export const MAX_CHANGES = 1000;
+export const MAX_CHANGES_PER_ENTITY_SHOWN = 20;
 
 export interface ImportResult {
   status: 'Succeeded' | 'Failed';
@@ -69,16 +93,44 @@ export interface ImportResult {
   entities: EntityResult[];
   errors: ImportProblem[];
   warnings: string[];
-  /** Fields of existing records this import changed (the first MAX_CHANGES): what a re-import reverts shows here. */
+  /** The first MAX_CHANGES changed fields of updated records, in import order: what a re-import reverts shows here. */
   changes: FieldChange[];
+  /** Changes beyond MAX_CHANGES, counted only. */
+  changesOmitted: number;
+  /** All changed fields, listed or not (changes.length + changesOmitted). */
   changeCount: number;
+  /** Per entity: how many fields changed and the first MAX_CHANGES_PER_ENTITY_SHOWN of them (for text output). */
+  changesByEntity: { entity: string; count: number; shown: FieldChange[] }[];
+  /** Each stored credential the package touched: kept, replaced, set or dropped (never a value). */
+  credentials: CredentialOutcome[];
+  /** The credentials kept, by field label. */
   keptSecrets: KeptSecret[];
   /** Why the import failed, as one error (the first problem's location); for the CLI's --json envelope. */
   failure?: MtdvatError;
 }
 
 const MAX_ERRORS = 100;
-const MAX_CHANGES = 500;
+
+/** Collects changes with a fixed memory ceiling: a million updated records cost a counter, not a list. */
+class ChangeLog {
+  constructor(private readonly result: ImportResult) {}
+  private readonly byEntity = new Map<string, { entity: string; count: number; shown: FieldChange[] }>();
+
+  add(change: FieldChange): void {
+    const r = this.result;
+    r.changeCount++;
+    if (r.changes.length < MAX_CHANGES) r.changes.push(change);
+    else r.changesOmitted++;
+    let e = this.byEntity.get(change.entity);
+    if (!e) {
+      e = { entity: change.entity, count: 0, shown: [] };
+      this.byEntity.set(change.entity, e);
+      r.changesByEntity.push(e);
+    }
+    e.count++;
+    if (e.shown.length < MAX_CHANGES_PER_ENTITY_SHOWN) e.shown.push(change);
+  }
+}
 
 /** Thrown inside the transaction to roll it back once validation errors were collected. */
 class ValidationFailed extends Error {}
@@ -108,7 +160,10 @@ export async function importPackage(ctx: Context, zipPath: string, options: Impo
     errors: [],
     warnings: [],
     changes: [],
+    changesOmitted: 0,
     changeCount: 0,
+    changesByEntity: [],
+    credentials: [],
     keptSecrets: [],
   };
   result.sha256 = await sha256File(zipPath).catch((error: Error) => {
@@ -136,7 +191,7 @@ export async function importPackage(ctx: Context, zipPath: string, options: Impo
 
     beginImmediate(db);
     inTransaction = true;
-    const writer = new RecordWriter(ctx, vault, result.jobId, result);
+    const writer = new RecordWriter(ctx, vault, result.jobId, new ChangeLog(result), result, !!options.replaceCredentials);
     for (const name of truncated) writer.truncate(name);
     const totalRecords = { value: 0 };
     for (const entity of pkg.entities) {
@@ -214,7 +269,12 @@ async function importEntity(
       continue;
     } else {
       // Duplicates are found by the store (a key this job already wrote), not by a set in memory.
-      const written = writer.write(schema!, checked, record.no);
+      const written = writer.write(schema!, checked, record.no, entity.entityName);
+      if ('refused' in written) {
+        counts.failed++;
+        addError(result, { entity: entity.entityName, file: entity.file, record: record.no, key: checked.keyText(), field: written.field, message: written.refused });
+        continue;
+      }
       if ('duplicate' in written) {
         counts.failed++;
         addError(result, validation.duplicate(record.no, checked.keyText(), displayKey(written.duplicate)));
@@ -271,7 +331,9 @@ class RecordWriter {
     private readonly ctx: Context,
     private readonly vault: Vault | undefined,
     private readonly jobId: number,
-    private readonly result?: Pick<ImportResult, 'changes' | 'changeCount' | 'keptSecrets'>,
+    private readonly changes: ChangeLog,
+    private readonly result: Pick<ImportResult, 'credentials' | 'keptSecrets'>,
+    private readonly replaceCredentials: boolean,
   ) {
     this.store = importWrites(ctx.db, ctx.company, jobId, new Date().toISOString());
   }
@@ -286,43 +348,83 @@ class RecordWriter {
    * stored one only in case, trailing spaces or Unicode form updates that record, and the first
    * spelling stays — in the key, in the data and in the secrets' associated data.
    */
+  /**
+   * Keys are matched as D365 matches them (lib/natural-key.ts): a record whose key differs from a
+   * stored one only in case, trailing spaces or Unicode form updates that record, and the first
+   * spelling stays — in the key, in the data and in the secrets' associated data.
+   */
   write(
     schema: EntitySchema,
     { values, keyValues: newKeyValues, key: newKey, folded }: { values: Record<string, string>; keyValues: string[]; key: string; folded: string },
     recordNo: number,
-  ): { outcome: 'created' | 'updated' | 'unchanged' } | { duplicate: string[] } {
+    entityName: string,
+  ): { outcome: 'created' | 'updated' | 'unchanged' } | { duplicate: string[] } | { refused: string; field: string } {
     // Insert first: on a fresh store (the common, large case) that is one statement per record.
     const fresh = this.buildData(schema, values, {});
     if (this.store.insertRecord(schema.id, newKey, folded, JSON.stringify(fresh), recordNo)) {
-      this.writeSecrets(schema, newKey, newKeyValues, values);
+      this.writeSecrets(schema, newKey, newKeyValues, values, fresh, { entity: entityName, key: displayKey(newKeyValues) }, false);
       return { outcome: 'created' };
     }
     const existing = this.store.selectRecord(schema.id, folded, newKey);
     const key = existing.naturalKey;
     const keyValues = JSON.parse(key) as string[];
     if (existing.lastJob === this.jobId) return { duplicate: keyValues };
+    const where = { entity: entityName, key: displayKey(keyValues) };
     // Fields the file does not carry keep their stored value; key fields keep the stored spelling.
     const previous = JSON.parse(existing.data) as Record<string, string>;
     const next = this.buildData(schema, values, previous);
     schema.key.forEach((k, i) => {
       if (k in next) next[k] = keyValues[i];
     });
-    const json = JSON.stringify(next);
-    const secretsChanged = this.writeSecrets(schema, key, keyValues, values);
-    if (existing.data !== json) {
-      if (this.result) {
-        for (const [field, to] of Object.entries(next)) {
-          const from = previous[field] ?? '';
-          if (from === to) continue;
-          this.result.changeCount++;
-          if (this.result.changes.length < MAX_CHANGES) this.result.changes.push({ entity: schema.label, key: displayKey(keyValues), field, from, to });
+    let originMoved = false;
+    if (schema.id === WEB_APP_ENTITY) {
+      const from = originOf(previous.BASEURL ?? '');
+      const to = originOf(next.BASEURL ?? '');
+      if (from !== to && this.holdsCredentials(key, keyValues)) {
+        if (!this.replaceCredentials) {
+          return {
+            refused: `BASEURL moves web application "${keyValues[0]}" from ${from ?? 'no origin'} to ${to ?? 'no origin'}, but it holds credentials or tokens entered for ${from ?? 'its old base URL'}; they are never sent to another origin. Re-run with --replace-credentials to drop them (and its tokens) and take the package's, or keep the base URL`,
+            field: 'BASEURL',
+          };
         }
+        originMoved = true;
+        deleteTokens(this.ctx.db, this.ctx.company, keyValues[0]);
+        deletePending(this.ctx.db, this.ctx.company, keyValues[0]);
+      }
+    }
+    const json = JSON.stringify(next);
+    const secretsChanged = this.writeSecrets(schema, key, keyValues, values, next, where, originMoved);
+    if (existing.data !== json) {
+      for (const [field, to] of Object.entries(next)) {
+        const from = previous[field] ?? '';
+        if (from !== to) this.changes.add({ ...where, field, old: from, new: to });
       }
       this.store.updateRecord(schema.id, key, json, recordNo);
       return { outcome: 'updated' };
     }
     this.store.touchRecord(schema.id, key, recordNo);
     return { outcome: secretsChanged ? 'updated' : 'unchanged' };
+  }
+
+  /** Real credentials (a placeholder counts as absent) or tokens: what must not follow a package to another origin. */
+  private holdsCredentials(key: string, keyValues: string[]): boolean {
+    if (hasTokenState(this.ctx.db, this.ctx.company, keyValues[0])) return true;
+    for (const field of ['CLIENTID', 'CLIENTSECRET', 'SERVERTOKEN']) {
+      const stored = this.store.selectSecret(WEB_APP_ENTITY, key, field);
+      if (!stored) continue;
+      const value = this.decryptStored(stored, secretAddress(this.ctx.company, WEB_APP_ENTITY, keyValues, field));
+      if (value === undefined || !isPlaceholder(value)) return true;
+    }
+    return false;
+  }
+
+  private decryptStored(stored: { keyId: string; value: Buffer }, address: ReturnType<typeof secretAddress>): string | undefined {
+    if (!this.vault) return undefined;
+    try {
+      return this.vault.decrypt(new Uint8Array(stored.value), stored.keyId, address);
+    } catch {
+      return undefined; // undecryptable: treated as a real value that must not be overwritten silently
+    }
   }
 
   /** Non-secret fields in schema order; absent ones keep `previous`, else take the schema default. */
@@ -339,35 +441,65 @@ class RecordWriter {
   }
 
   /**
-   * An empty secret in a package leaves the stored one alone: packages ship the sandbox app without
-   * credentials, and re-importing must not wipe what the user entered with `web-apps set-credentials`.
+   * Secrets from a package never silently replace stored ones:
+   * - an empty value keeps the stored one (packages ship without credentials, and a re-import must
+   *   not wipe what the user entered with `web-apps set-credentials`);
+   * - a different value replaces a stored one only with --replace-credentials; a stored placeholder
+   *   ("…replace-me") counts as absent, so stores that took the old demo values heal;
+   * - when the application moved to another origin (with --replace-credentials), stored values the
+   *   package does not supply are dropped: they were entered for the old origin.
+   * Web-application secrets are bound to the origin of the record's base URL.
    */
-  private writeSecrets(schema: EntitySchema, key: string, keyValues: string[], values: Record<string, string>): boolean {
+  private writeSecrets(
+    schema: EntitySchema,
+    key: string,
+    keyValues: string[],
+    values: Record<string, string>,
+    data: Record<string, string>,
+    where: { entity: string; key: string },
+    originMoved: boolean,
+  ): boolean {
     let changed = false;
+    const origin = schema.id === WEB_APP_ENTITY ? (originOf(data.BASEURL ?? '') ?? null) : null;
     for (const spec of schema.fields) {
       if (!spec.secret) continue;
       const plaintext = values[spec.name];
+      const stored = this.store.selectSecret(schema.id, key, spec.name);
       if (plaintext === undefined || plaintext === '') {
-        if (this.result && this.store.selectSecret(schema.id, key, spec.name)) {
-          this.result.keptSecrets.push({ entity: schema.label, key: displayKey(keyValues), field: spec.label ?? spec.name });
+        if (stored && !originMoved) this.keep(where, spec, 'package-empty');
+        if (stored && originMoved) {
+          this.store.deleteSecret(schema.id, key, spec.name);
+          this.result.credentials.push({ ...where, field: spec.name, action: 'dropped' });
+          this.changes.add({ ...where, field: spec.name, old: 'changed', new: 'changed' });
+          changed = true;
         }
         continue;
       }
       const address = secretAddress(this.ctx.company, schema.id, keyValues, spec.name);
-      const stored = this.store.selectSecret(schema.id, key, spec.name);
-      if (stored && this.vault) {
-        try {
-          if (this.vault.decrypt(new Uint8Array(stored.value), stored.keyId, address) === plaintext) continue;
-        } catch {
-          // Undecryptable (older key): the package's value replaces it.
+      let action: CredentialOutcome['action'] = 'set';
+      if (stored) {
+        const current = this.decryptStored(stored, address);
+        if (current === plaintext && !originMoved) continue;
+        if (current !== undefined && (current === '' || isPlaceholder(current))) action = 'set';
+        else if (this.replaceCredentials) action = 'replaced';
+        else {
+          this.keep(where, spec, 'package-differs');
+          continue;
         }
       }
       changed = true;
+      this.result.credentials.push({ ...where, field: spec.name, action });
+      if (stored) this.changes.add({ ...where, field: spec.name, old: 'changed', new: 'changed' });
       if (!this.vault) continue; // dry run without a key yet: nothing is written anyway
       const blob = this.vault.encrypt(plaintext, address);
-      this.store.upsertSecret(schema.id, key, spec.name, this.vault.keyId, Buffer.from(blob));
+      this.store.upsertSecret(schema.id, key, spec.name, this.vault.keyId, Buffer.from(blob), origin);
     }
     return changed;
+  }
+
+  private keep(where: { entity: string; key: string }, spec: FieldSpec, because: 'package-empty' | 'package-differs'): void {
+    this.result.credentials.push({ ...where, field: spec.name, action: 'kept', because });
+    this.result.keptSecrets.push({ ...where, field: spec.label ?? spec.name });
   }
 
   writeRaw(entity: string, recordNo: number, values: Record<string, string>): 'created' | 'updated' | 'unchanged' {
@@ -375,7 +507,12 @@ class RecordWriter {
     const existing = this.store.selectRaw(entity, recordNo);
     this.store.upsertRaw(entity, recordNo, json);
     if (!existing) return 'created';
-    return existing.data === json ? 'unchanged' : 'updated';
+    if (existing.data === json) return 'unchanged';
+    const before = JSON.parse(existing.data) as Record<string, string>;
+    for (const field of new Set([...Object.keys(before), ...Object.keys(values)])) {
+      if ((before[field] ?? '') !== (values[field] ?? '')) this.changes.add({ entity, key: `record ${recordNo}`, field, old: before[field] ?? '', new: values[field] ?? '' });
+    }
+    return 'updated';
   }
 }
 

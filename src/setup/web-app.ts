@@ -7,6 +7,8 @@ import type { Context } from '../context.js';
 import { AuthError, NotFoundError, ValidationError } from '../errors.js';
 import { getRecord, listRecords, type StoredRecord } from '../store/records.js';
 import { readSecret } from '../vault/secrets.js';
+import { secretOrigins } from '../store/secrets.js';
+import { isPlaceholder } from '../lib/placeholders.js';
 import { urlPathProblem } from '../schema/normalize.js';
 
 export const WEB_APP_ENTITY = 'WebApplication';
@@ -54,6 +56,8 @@ export function webAppRecordFields(record: { key: string[]; data: Record<string,
 /** A web application as the HMRC client uses it: trimmed, with HMRC's defaults for empty fields. */
 export interface WebApp extends WebAppFields {
   kind: WebAppKind;
+  /** Scheme, host and port of the base URL: the only place its credentials and tokens go. */
+  origin: string;
 }
 
 export interface ClientCredentials {
@@ -158,6 +162,7 @@ export function loadWebApp(ctx: Context, name: string): WebApp {
     accept: f.accept.trim() || DEFAULT_ACCEPT,
     contentType: f.contentType.trim() || DEFAULT_CONTENT_TYPE,
     kind,
+    origin: new URL(baseUrl).origin,
   };
 }
 
@@ -170,17 +175,37 @@ export function listWebAppNames(ctx: Context): string[] {
   return listRecords(ctx.db, ctx.company, WEB_APP_ENTITY).map((r) => r.key[0] ?? '');
 }
 
-/** Decrypts the client ID and secret (opens the vault: libsodium loads here). */
+/** The fix for missing credentials, quoted for a shell. */
+export function setCredentialsFix(appName: string): string {
+  return `mtdvat web-apps set-credentials ${shellQuote(appName)}`;
+}
+
+/**
+ * Decrypts the client ID and secret (opens the vault: libsodium loads here). Refuses when they are
+ * missing or placeholders (a demo value would only earn an invalid_client from HMRC), and when they
+ * were entered for another origin than the application's base URL has now.
+ */
 export async function loadClientCredentials(ctx: Context, app: WebApp): Promise<ClientCredentials> {
-  const vault = await ctx.vault();
   const key = [app.name];
+  const vault = await ctx.vault();
   const clientId = readSecret(ctx.db, vault, ctx.company, WEB_APP_ENTITY, key, 'CLIENTID');
   const clientSecret = readSecret(ctx.db, vault, ctx.company, WEB_APP_ENTITY, key, 'CLIENTSECRET');
-  const missing = [!clientId && 'client ID', !clientSecret && 'client secret'].filter(Boolean).join(' and ');
+  const usable = (v: string | undefined) => !!v && !isPlaceholder(v);
+  const missing = [!usable(clientId) && 'client ID', !usable(clientSecret) && 'client secret'].filter(Boolean).join(' and ');
   if (missing) {
+    const placeholder = (clientId && isPlaceholder(clientId)) || (clientSecret && isPlaceholder(clientSecret));
     throw new AuthError(
-      `web application "${app.name}" has no ${missing}: run \`mtdvat web-apps set-credentials ${shellQuote(app.name)}\``,
+      `web application "${app.name}" has no ${missing}${placeholder ? ' (only a placeholder from the package)' : ''}: enter the ones from the HMRC Developer Hub with \`${setCredentialsFix(app.name)}\``,
     );
+  }
+  const origins = secretOrigins(ctx.db, ctx.company, WEB_APP_ENTITY, key);
+  for (const field of ['CLIENTID', 'CLIENTSECRET']) {
+    const bound = origins.get(field);
+    if (bound && bound !== app.origin) {
+      throw new AuthError(
+        `the client ID and secret of web application "${app.name}" were entered for ${bound}, but its base URL is now ${app.origin}; they are not sent anywhere else: enter them again for ${app.origin} with \`${setCredentialsFix(app.name)}\``,
+      );
+    }
   }
   return { clientId: clientId!, clientSecret: clientSecret! };
 }

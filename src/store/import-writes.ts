@@ -13,7 +13,9 @@ export interface ImportWrites {
   /** Marks a stored record as carried by this job without changing its data. */
   touchRecord(entity: string, naturalKey: string, recordNo: number): void;
   selectSecret(entity: string, naturalKey: string, field: string): { keyId: string; value: Buffer } | undefined;
-  upsertSecret(entity: string, naturalKey: string, field: string, keyId: string, value: Buffer): void;
+  /** `origin`: where the value may be sent (a web application's base-URL origin), null when not bound. */
+  upsertSecret(entity: string, naturalKey: string, field: string, keyId: string, value: Buffer, origin: string | null): void;
+  deleteSecret(entity: string, naturalKey: string, field: string): void;
   selectRaw(entity: string, recordNo: number): { data: string } | undefined;
   upsertRaw(entity: string, recordNo: number, dataJson: string): void;
   /** Deletes the stored records and secrets of one entity. */
@@ -32,9 +34,10 @@ export function importWrites(db: Db, company: string, jobId: number, now: string
   const touch = db.prepare('UPDATE records SET last_job = ?, last_record = ? WHERE company = ? AND entity = ? AND natural_key = ?');
   const selectSecret = db.prepare('SELECT key_id, value FROM secrets WHERE company = ? AND entity = ? AND natural_key = ? AND field = ?');
   const upsertSecret = db.prepare(
-    `INSERT INTO secrets (company, entity, natural_key, field, key_id, value) VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT (company, entity, natural_key, field) DO UPDATE SET key_id = excluded.key_id, value = excluded.value`,
+    `INSERT INTO secrets (company, entity, natural_key, field, key_id, value, origin) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (company, entity, natural_key, field) DO UPDATE SET key_id = excluded.key_id, value = excluded.value, origin = excluded.origin`,
   );
+  const deleteSecret = db.prepare('DELETE FROM secrets WHERE company = ? AND entity = ? AND natural_key = ? AND field = ?');
   const selectRaw = db.prepare('SELECT data, last_job FROM raw_records WHERE company = ? AND entity = ? AND record_no = ?');
   const upsertRaw = db.prepare(
     `INSERT INTO raw_records (company, entity, record_no, data, last_job) VALUES (?, ?, ?, ?, ?)
@@ -56,8 +59,11 @@ export function importWrites(db: Db, company: string, jobId: number, now: string
       const r = selectSecret.get(company, entity, key, field) as { key_id: string; value: Buffer } | undefined;
       return r ? { keyId: r.key_id, value: r.value } : undefined;
     },
-    upsertSecret: (entity, key, field, keyId, value) => {
-      upsertSecret.run(company, entity, key, field, keyId, value);
+    upsertSecret: (entity, key, field, keyId, value, origin) => {
+      upsertSecret.run(company, entity, key, field, keyId, value, origin);
+    },
+    deleteSecret: (entity, key, field) => {
+      deleteSecret.run(company, entity, key, field);
     },
     selectRaw: (entity, recordNo) => selectRaw.get(company, entity, recordNo) as { data: string } | undefined,
     upsertRaw: (entity, recordNo, json) => {

@@ -225,4 +225,10 @@ export const MIGRATIONS: readonly string[] = [
     ) WHERE n > 1
   );
   CREATE UNIQUE INDEX records_by_folded_key ON records (company, entity, folded_key);`,
+  // Credentials and tokens are bound to the origin (scheme, host, port) they were entered or obtained
+  // for: they are sent nowhere else. NULL (stored by an older release) means the application's base URL
+  // at the time of the next check. revoked_at: HMRC refused the grant (invalid_grant); the tokens are dead.
+  `ALTER TABLE secrets ADD COLUMN origin TEXT;
+  ALTER TABLE oauth_tokens ADD COLUMN origin TEXT;
+  ALTER TABLE oauth_tokens ADD COLUMN revoked_at TEXT;`,
 ];

@@ -47,9 +47,25 @@ export function deleteSecretRow(db: Db, company: string, entity: string, key: st
   db.prepare('DELETE FROM secrets WHERE company = ? AND entity = ? AND natural_key = ? AND field = ?').run(company, entity, encodeKey(key), field);
 }
 
-export function writeSecretRow(db: Db, company: string, entity: string, key: string[], field: string, keyId: string, blob: Uint8Array): void {
+/** `origin`: where the value may be sent (a web application's base-URL origin); null when not bound. */
+export function writeSecretRow(db: Db, company: string, entity: string, key: string[], field: string, keyId: string, blob: Uint8Array, origin: string | null = null): void {
   db.prepare(
-    `INSERT INTO secrets (company, entity, natural_key, field, key_id, value) VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT (company, entity, natural_key, field) DO UPDATE SET key_id = excluded.key_id, value = excluded.value`,
-  ).run(company, entity, encodeKey(key), field, keyId, Buffer.from(blob));
+    `INSERT INTO secrets (company, entity, natural_key, field, key_id, value, origin) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (company, entity, natural_key, field) DO UPDATE SET key_id = excluded.key_id, value = excluded.value, origin = excluded.origin`,
+  ).run(company, entity, encodeKey(key), field, keyId, Buffer.from(blob), origin);
+}
+
+/** The origin each secret field of a record is bound to (null: stored by an older release, not bound yet). */
+export function secretOrigins(db: Db, company: string, entity: string, key: string[]): Map<string, string | null> {
+  const rows = db.prepare('SELECT field, origin FROM secrets WHERE company = ? AND entity = ? AND natural_key = ?').all(company, entity, encodeKey(key)) as { field: string; origin: string | null }[];
+  return new Map(rows.map((r) => [r.field, r.origin]));
+}
+
+/** Binds every secret of a record to a new origin (after the user confirmed a base-URL change). */
+export function rebindSecrets(db: Db, company: string, entity: string, key: string[], origin: string): void {
+  db.prepare('UPDATE secrets SET origin = ? WHERE company = ? AND entity = ? AND natural_key = ?').run(origin, company, entity, encodeKey(key));
+}
+
+export function deleteSecrets(db: Db, company: string, entity: string, key: string[]): number {
+  return db.prepare('DELETE FROM secrets WHERE company = ? AND entity = ? AND natural_key = ?').run(company, entity, encodeKey(key)).changes;
 }

@@ -16,6 +16,10 @@ export interface TokenRow {
   scope: string;
   grantedAt: string;
   refreshedAt: string | null;
+  /** The origin the tokens were obtained from (null: an older release, not bound yet). */
+  origin: string | null;
+  /** When HMRC refused the grant (invalid_grant): the tokens are dead. */
+  revokedAt: string | null;
 }
 
 export interface PendingRow {
@@ -42,7 +46,7 @@ export function tokenAddress(company: string, app: string, field: 'access_token'
 export function readTokenRow(db: Db, company: string, app: string): TokenRow | undefined {
   const r = db
     .prepare(
-      `SELECT company, app, key_id, access_token, refresh_token, access_expires_at, scope, granted_at, refreshed_at
+      `SELECT company, app, key_id, access_token, refresh_token, access_expires_at, scope, granted_at, refreshed_at, origin, revoked_at
        FROM oauth_tokens WHERE company = ? AND app = ?`,
     )
     .get(company, app) as
@@ -56,6 +60,8 @@ export function readTokenRow(db: Db, company: string, app: string): TokenRow | u
         scope: string;
         granted_at: string;
         refreshed_at: string | null;
+        origin: string | null;
+        revoked_at: string | null;
       }
     | undefined;
   if (!r) return undefined;
@@ -69,6 +75,8 @@ export function readTokenRow(db: Db, company: string, app: string): TokenRow | u
     scope: r.scope,
     grantedAt: r.granted_at,
     refreshedAt: r.refreshed_at,
+    origin: r.origin,
+    revokedAt: r.revoked_at,
   };
 }
 
@@ -81,15 +89,17 @@ export interface TokenMeta {
   refreshedAt: string | null;
   /** The VRN the grant was first used for (HMRC grants tokens per business). */
   firstVrn: string | null;
+  /** When HMRC refused the grant (invalid_grant), else null. */
+  revokedAt: string | null;
 }
 
 /** Token metadata for every app of a company (no ciphertexts). */
 export function listTokenMeta(db: Db, company: string): TokenMeta[] {
   return (
     db
-      .prepare('SELECT app, access_expires_at, scope, granted_at, refreshed_at, first_vrn FROM oauth_tokens WHERE company = ? ORDER BY app')
-      .all(company) as { app: string; access_expires_at: string; scope: string; granted_at: string; refreshed_at: string | null; first_vrn: string | null }[]
-  ).map((r) => ({ app: r.app, accessExpiresAt: r.access_expires_at, scope: r.scope, grantedAt: r.granted_at, refreshedAt: r.refreshed_at, firstVrn: r.first_vrn }));
+      .prepare('SELECT app, access_expires_at, scope, granted_at, refreshed_at, first_vrn, revoked_at FROM oauth_tokens WHERE company = ? ORDER BY app')
+      .all(company) as { app: string; access_expires_at: string; scope: string; granted_at: string; refreshed_at: string | null; first_vrn: string | null; revoked_at: string | null }[]
+  ).map((r) => ({ app: r.app, accessExpiresAt: r.access_expires_at, scope: r.scope, grantedAt: r.granted_at, refreshedAt: r.refreshed_at, firstVrn: r.first_vrn, revokedAt: r.revoked_at }));
 }
 
 /** Which VRN a grant was first used for, and when the grant was made. */
@@ -111,6 +121,8 @@ export interface NewTokens {
   scope: string;
   grantedAt: string;
   refreshedAt: string | null;
+  /** The origin they were obtained from. */
+  origin: string;
 }
 
 /** One statement: the row is replaced whole or not at all. The blobs are ciphertexts (auth/tokens.ts). */
@@ -121,14 +133,24 @@ export function writeTokenRow(
   t: Omit<NewTokens, 'accessToken' | 'refreshToken'> & { keyId: string; accessBlob: Uint8Array; refreshBlob: Uint8Array },
 ): void {
   db.prepare(
-    `INSERT INTO oauth_tokens (company, app, key_id, access_token, refresh_token, access_expires_at, scope, granted_at, refreshed_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO oauth_tokens (company, app, key_id, access_token, refresh_token, access_expires_at, scope, granted_at, refreshed_at, origin, revoked_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
      ON CONFLICT (company, app) DO UPDATE SET key_id = excluded.key_id, access_token = excluded.access_token,
        refresh_token = excluded.refresh_token, access_expires_at = excluded.access_expires_at, scope = excluded.scope,
-       granted_at = excluded.granted_at, refreshed_at = excluded.refreshed_at,
+       granted_at = excluded.granted_at, refreshed_at = excluded.refreshed_at, origin = excluded.origin, revoked_at = NULL,
        -- A new grant (no refresh yet) may be another user's: forget which VRN the old one served.
        first_vrn = CASE WHEN excluded.refreshed_at IS NULL THEN NULL ELSE oauth_tokens.first_vrn END`,
-  ).run(company, app, t.keyId, Buffer.from(t.accessBlob), Buffer.from(t.refreshBlob), t.accessExpiresAt, t.scope, t.grantedAt, t.refreshedAt);
+  ).run(company, app, t.keyId, Buffer.from(t.accessBlob), Buffer.from(t.refreshBlob), t.accessExpiresAt, t.scope, t.grantedAt, t.refreshedAt, t.origin);
+}
+
+/** HMRC refused the grant (invalid_grant): the tokens stay for the record, marked dead. */
+export function markTokensRevoked(db: Db, company: string, app: string, at: string): void {
+  db.prepare('UPDATE oauth_tokens SET revoked_at = ? WHERE company = ? AND app = ?').run(at, company, app);
+}
+
+/** Whether an application holds tokens or a pending authorization request. */
+export function hasTokenState(db: Db, company: string, app: string): boolean {
+  return !!db.prepare('SELECT 1 FROM oauth_tokens WHERE company = ? AND app = ? UNION ALL SELECT 1 FROM oauth_pending WHERE company = ? AND app = ?').get(company, app, company, app);
 }
 
 /** The app name as stored in oauth_tokens or oauth_pending, matched regardless of letter case. */

@@ -108,7 +108,7 @@ const INSPECT = `<p>Package <b><%= it.name %></b> (<%= it.bytes %> bytes) · def
 <% if (it.r.changeCount) { %><h2>Fields the import would change</h2>
 <p><%= it.r.changeCount %> field(s)<% if (it.r.changeCount > it.r.changes.length) { %>; the first <%= it.r.changes.length %> are listed<% } %>.</p>
 <div class="scroll"><table id="changes"><thead><tr><th scope="col">Entity</th><th scope="col">Record</th><th scope="col">Field</th><th scope="col">From</th><th scope="col">To</th></tr></thead><tbody>
-<% for (const ch of it.r.changes) { %><tr><td><%= ch.entity %></td><td><%= ch.key %></td><td><%= ch.field %></td><td><%= ch.from %></td><td><%= ch.to %></td></tr>
+<% for (const ch of it.r.changes) { %><tr><td><%= ch.entity %></td><td><%= ch.key %></td><td><%= ch.field %></td><td><%= ch.old %></td><td><%= ch.new %></td></tr>
 <% } %></tbody></table></div><% } %>
 <% if (it.r.keptSecrets.length) { %><h2>Kept credentials</h2>
 <p>The package leaves these empty, so the stored (encrypted) values are kept:</p>
@@ -136,7 +136,7 @@ const IMPORT_RESULT = `<p class="flash <%= it.r.status === 'Succeeded' ? 'ok' : 
 <% if (it.r.changeCount) { %><h2>Changed fields</h2>
 <p><%= it.r.changeCount %> field(s)<% if (it.r.changeCount > it.r.changes.length) { %>; the first <%= it.r.changes.length %> are listed<% } %>.</p>
 <div class="scroll"><table id="changes"><thead><tr><th scope="col">Entity</th><th scope="col">Record</th><th scope="col">Field</th><th scope="col">From</th><th scope="col">To</th></tr></thead><tbody>
-<% for (const ch of it.r.changes) { %><tr><td><%= ch.entity %></td><td><%= ch.key %></td><td><%= ch.field %></td><td><%= ch.from %></td><td><%= ch.to %></td></tr>
+<% for (const ch of it.r.changes) { %><tr><td><%= ch.entity %></td><td><%= ch.key %></td><td><%= ch.field %></td><td><%= ch.old %></td><td><%= ch.new %></td></tr>
 <% } %></tbody></table></div><% } %>
 <% if (it.r.keptSecrets.length) { %><h2>Kept credentials</h2>
 <p>The package leaves these empty, so the stored (encrypted) values are kept:</p>

@@ -10,11 +10,11 @@ export function readSecret(db: Db, vault: Vault, company: string, entity: string
   return vault.decrypt(row.value, row.keyId, secretAddress(company, entity, key, field));
 }
 
-/** Encrypts and stores (or, for an empty value, deletes) one secret field. */
-export function writeSecret(db: Db, vault: Vault, company: string, entity: string, key: string[], field: string, plaintext: string): void {
+/** Encrypts and stores (or, for an empty value, deletes) one secret field, bound to `origin` when given. */
+export function writeSecret(db: Db, vault: Vault, company: string, entity: string, key: string[], field: string, plaintext: string, origin: string | null = null): void {
   if (plaintext === '') {
     deleteSecretRow(db, company, entity, key, field);
     return;
   }
-  writeSecretRow(db, company, entity, key, field, vault.keyId, vault.encrypt(plaintext, secretAddress(company, entity, key, field)));
+  writeSecretRow(db, company, entity, key, field, vault.keyId, vault.encrypt(plaintext, secretAddress(company, entity, key, field)), origin);
 }

@@ -74,6 +74,12 @@ export async function verifySetup(ctx: Context, options: VerifyOptions = {}): Pr
   }
   const input: VerifyInput = { ctx, schemas, company: ctx.company, now: options.now ?? new Date(), records, scope: {} };
   if (options.processing !== undefined) input.scope = scopeFor(input, options.processing);
+  // Credentials matter for the applications the verified processings use: all processings unless --processing.
+  input.usedWebApps =
+    input.scope.webApps ??
+    new Set(
+      [...new Set([...PROCESSINGS.map((p) => p.name), ...(input.records.get('MessageProcessing')?.keys() ?? [])])].flatMap((p) => [...(scopeFor(input, p).webApps ?? [])]),
+    );
 
   const checks: Check[] = [
     ...lookAlikeKeyChecks(input),

@@ -95,7 +95,7 @@ describe.skipIf(!hasChromium)('seed authorization flow in headless Chromium', ()
     outputs.push(statusJson);
     const rows = JSON.parse(statusJson.stdout) as Record<string, unknown>[];
     expect(rows).toHaveLength(1);
-    expect(Object.keys(rows[0]).sort()).toEqual(['accessTokenExpiresAt', 'app', 'pendingCodeExpiresAt', 'refreshHorizonAt', 'scope']);
+    expect(Object.keys(rows[0]).sort()).toEqual(['accessTokenExpiresAt', 'app', 'pendingCodeExpiresAt', 'refreshHorizonAt', 'scope', 'state']);
     expect(rows[0].pendingCodeExpiresAt).toBeNull();
     const expiresAt = Date.parse(rows[0].accessTokenExpiresAt as string);
     expect(Math.abs(expiresAt - (Date.now() + 4 * 3_600_000))).toBeLessThan(120_000);

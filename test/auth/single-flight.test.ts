@@ -19,7 +19,7 @@ let sb: RunningSandbox;
 let t: TestHome;
 
 beforeAll(async () => {
-  sb = await startSandbox({ rateLimitPerSecond: 10_000 });
+  sb = await startSandbox({ rateLimitPerSecond: 10_000, testRoutes: true });
   t = makeHome();
   await setupWebApp(t, { baseUrl: sb.url, ...DEFAULT_SANDBOX_CLIENT });
   const get = await runCli(t, ['auth', 'get-authorization-code', '--app', APP, '--json', '--no-browser', '--yes']);

@@ -17,7 +17,7 @@ const outputs: RunResult[] = [];
 const secrets = new Set<string>([DEFAULT_SANDBOX_CLIENT.clientSecret]);
 
 beforeAll(async () => {
-  sb = await startSandbox({ rateLimitPerSecond: 10_000 });
+  sb = await startSandbox({ rateLimitPerSecond: 10_000, testRoutes: true });
 });
 afterAll(async () => {
   await sb?.close();
@@ -250,6 +250,10 @@ describe('auth failures', () => {
 
     const closedPort = await freePort();
     await setupWebApp(t, { baseUrl: `http://127.0.0.1:${closedPort}`, ...DEFAULT_SANDBOX_CLIENT });
+    // Tokens are bound to the origin they came from; pretend these came from the closed port.
+    const c = t.open();
+    c.db.prepare('UPDATE oauth_tokens SET origin = ?').run(`http://127.0.0.1:${closedPort}`);
+    c.close();
     const refused = await cli(t, ['auth', 'refresh-access-token', '--app', APP]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(new RegExp(`could not reach HMRC at 127\\.0\\.0\\.1:${closedPort} \\(connection refused\\) after \\d attempts`));

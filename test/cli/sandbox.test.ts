@@ -38,8 +38,9 @@ describe('mtdvat sandbox (built binary)', () => {
   it('create-test-user makes an organisation user through the test-user API, using the imported sandbox app', async () => {
     const home = join(tempDir(), 'home');
     const env = { MTDVAT_MASTER_KEY: newMasterKey() };
-    expect((await runCli(['import-package', join(ROOT, 'packages-data', 'mtd-vat.zip'), '--home', home], { env })).code).toBe(0);
-    expect((await runCli(['web-apps', 'set', 'Sandbox HMRC', '--base-url', sandbox.url, '--home', home], { env })).code).toBe(0);
+    // The local package carries the emulator's public demo client for "Sandbox HMRC" (mtd-vat.zip carries none).
+    expect((await runCli(['import-package', join(ROOT, 'packages-data', 'mtd-vat-local.zip'), '--home', home], { env })).code).toBe(0);
+    expect((await runCli(['web-apps', 'set', 'Sandbox HMRC', '--base-url', sandbox.url, '--yes', '--home', home], { env })).code).toBe(0);
     const result = await runCli(['sandbox', 'create-test-user', '--app', 'Sandbox HMRC', '--home', home, '--json'], { env });
     expect(result.stderr).not.toContain(DEFAULT_SANDBOX_CLIENT.clientSecret);
     expect(result.code).toBe(0);

@@ -67,7 +67,7 @@ async function writeXlsx(path: string, rows: [string, string | number | boolean]
 
 beforeAll(async () => {
   if (!existsSync(BIN)) throw new Error('build first: npx tsc -p tsconfig.json');
-  sb = await startSandbox({ port: 0, clients: [DEFAULT_SANDBOX_CLIENT], testUsers: [DEFAULT_TEST_USER], rateLimitPerSecond: 10_000 });
+  sb = await startSandbox({ port: 0, clients: [DEFAULT_SANDBOX_CLIENT], testUsers: [DEFAULT_TEST_USER], rateLimitPerSecond: 10_000, testRoutes: true });
   t = makeHome();
   await setupWebApp(t, { baseUrl: sb.url, clientId: DEFAULT_SANDBOX_CLIENT.clientId, clientSecret: DEFAULT_SANDBOX_CLIENT.clientSecret });
   await authorize(t);

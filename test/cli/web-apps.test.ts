@@ -128,7 +128,7 @@ describe('web-apps set-credentials', () => {
 
 describe('web-apps set', () => {
   test('points the sandbox app at a loopback emulator; verify accepts it', async () => {
-    const r = await cli(['web-apps', 'set', 'Sandbox HMRC', '--base-url', 'http://127.0.0.1:9797/']);
+    const r = await cli(['web-apps', 'set', 'Sandbox HMRC', '--base-url', 'http://127.0.0.1:9797/', '--yes']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('BASEURL "https://test-api.service.hmrc.gov.uk" → "http://127.0.0.1:9797"');
     const v = JSON.parse((await cli(['verify', '--json', '--processing', 'UK MTD VAT TEST'])).stdout);
@@ -147,7 +147,7 @@ describe('web-apps set', () => {
   });
 
   test('production app pointed at the sandbox host fails verify', async () => {
-    expect((await cli(['web-apps', 'set', 'Dynamics 365 Finance', '--base-url', 'https://test-api.service.hmrc.gov.uk'])).code).toBe(0);
+    expect((await cli(['web-apps', 'set', 'Dynamics 365 Finance', '--base-url', 'https://test-api.service.hmrc.gov.uk', '--yes'])).code).toBe(0);
     const r = await cli(['verify', '--json']);
     expect(r.code).toBe(1);
     const check = JSON.parse(r.stdout).checks.find((c: { id: string }) => c.id === 'web-app.dynamics-365-finance.base-url');

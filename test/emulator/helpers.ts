@@ -11,7 +11,7 @@ export const OOB = 'urn:ietf:wg:oauth:2.0:oob';
 
 /** Tests raise the rate limit unless they are testing it. */
 export function start(opts: SandboxOptions = {}): Promise<RunningSandbox> {
-  return startSandbox({ rateLimitPerSecond: 10_000, ...opts });
+  return startSandbox({ rateLimitPerSecond: 10_000, testRoutes: true, ...opts });
 }
 
 export function postForm(url: string, fields: Record<string, string>): Promise<Response> {

@@ -25,7 +25,7 @@ describe('import result: changes and kept credentials', () => {
       );
       const second = await buildPackage(t.home, 'second.zip', { entities: [webAppsEntity({ records: changed })] });
       const dry = await importPackage(ctx, second, { dryRun: true });
-      expect(dry.changes).toEqual([{ entity: 'Web applications', key: 'Sandbox HMRC', field: 'DESCRIPTION', from: 'The HMRC sandbox', to: 'Changed' }]);
+      expect(dry.changes).toEqual([{ entity: 'Web applications', key: 'Sandbox HMRC', field: 'DESCRIPTION', old: 'The HMRC sandbox', new: 'Changed' }]);
       const r2 = await importPackage(ctx, second);
       expect(r2.status).toBe('Succeeded');
       expect(r2.changes).toEqual(dry.changes);

@@ -17,6 +17,9 @@ import { NotFoundError } from '../../src/errors.js';
 import { getRecord, updateRecordData } from '../../src/store/records.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
+import { writeSecret } from '../../src/vault/secrets.js';
+import { spawnSync } from 'node:child_process';
+
 const PACKAGE = join(ROOT, 'packages-data', 'mtd-vat.zip');
 const BIN = join(ROOT, 'bin', 'mtdvat.js');
 const KEY = randomBytes(32).toString('base64');
@@ -57,6 +60,12 @@ describe('export-package', () => {
     source = freshContext();
     const result = await importPackage(source, PACKAGE);
     expect(result.status).toBe('Succeeded');
+    // The shipped package carries no credentials: store some, as a user would, to prove export leaves them out.
+    const vault = await source.vault({ create: true });
+    for (const app of ['Dynamics 365 Finance', 'Sandbox HMRC']) {
+      writeSecret(source.db, vault, source.company, 'WebApplication', [app], 'CLIENTID', app === 'Sandbox HMRC' ? DEFAULT_SANDBOX_CLIENT.clientId : 'DEMO-CLIENT-ID-replace-me');
+      writeSecret(source.db, vault, source.company, 'WebApplication', [app], 'CLIENTSECRET', app === 'Sandbox HMRC' ? DEFAULT_SANDBOX_CLIENT.clientSecret : 'DEMO-CLIENT-SECRET-replace-me');
+    }
     // A value that needs escaping in every format survives the round trip.
     const key = ['VAT return'];
     const itemType = getRecord(source.db, source.company, 'MessageItemType', key)!;
@@ -154,6 +163,10 @@ describe('export-package', () => {
     const home = join(temp, 'cli-home');
     const opts = { cwd: temp, env: { ...process.env, ...env, CI: 'true', NO_COLOR: '1' } };
     await run(process.execPath, [BIN, '--home', home, 'import-package', PACKAGE], opts);
+    for (const app of ['Dynamics 365 Finance', 'Sandbox HMRC']) {
+      const set = spawnSync(process.execPath, [BIN, '--home', home, 'web-apps', 'set-credentials', app, '--client-id-stdin', '--secret-stdin'], { ...opts, input: `${DEFAULT_SANDBOX_CLIENT.clientId}\n${DEFAULT_SANDBOX_CLIENT.clientSecret}` });
+      expect(set.status, String(set.stderr)).toBe(0);
+    }
     const json = await run(process.execPath, [BIN, '--home', home, 'export-package', join(temp, 'cli.zip'), '--format', 'excel', '--json'], opts);
     const result = JSON.parse(json.stdout);
     expect(result).toMatchObject({ company: 'DAT', format: 'excel', file: join(temp, 'cli.zip') });

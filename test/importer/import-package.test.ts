@@ -157,14 +157,20 @@ describe('secrets', () => {
     expect(readSecret(ctx.db, vault, 'DAT', 'WebApplication', ['Dynamics 365 Finance'], 'CLIENTSECRET')).toBeUndefined();
   });
 
-  it('an empty secret in a later package keeps the stored one; a new value replaces it (counted as updated)', async () => {
+  it('an empty secret in a later package keeps the stored one; a different value is kept too unless replaceCredentials', async () => {
     await importPackage(ctx, await pkg('a.zip', [webAppsEntity()]));
     const blank = await importPackage(ctx, await pkg('b.zip', [webAppsEntity({ records: [{ ...WEB_APPS[0], CLIENTSECRET: '' }] })]));
     expect(blank.entities[0]).toMatchObject({ unchanged: 1 });
     const vault = await ctx.vault();
     expect(readSecret(ctx.db, vault, 'DAT', 'WebApplication', ['Sandbox HMRC'], 'CLIENTSECRET')).toBe(WEB_APPS[0].CLIENTSECRET);
-    const replaced = await importPackage(ctx, await pkg('c.zip', [webAppsEntity({ records: [{ ...WEB_APPS[0], CLIENTSECRET: 'rotated-secret' }] })]));
+    const kept = await importPackage(ctx, await pkg('c.zip', [webAppsEntity({ records: [{ ...WEB_APPS[0], CLIENTSECRET: 'rotated-secret' }] })]));
+    expect(kept.entities[0]).toMatchObject({ unchanged: 1 });
+    expect(kept.credentials).toEqual([{ entity: 'Web applications', key: 'Sandbox HMRC', field: 'CLIENTSECRET', action: 'kept', because: 'package-differs' }]);
+    expect(readSecret(ctx.db, vault, 'DAT', 'WebApplication', ['Sandbox HMRC'], 'CLIENTSECRET')).toBe(WEB_APPS[0].CLIENTSECRET);
+    const replaced = await importPackage(ctx, await pkg('d.zip', [webAppsEntity({ records: [{ ...WEB_APPS[0], CLIENTSECRET: 'rotated-secret' }] })]), { replaceCredentials: true });
     expect(replaced.entities[0]).toMatchObject({ updated: 1 });
+    expect(replaced.credentials).toEqual([{ entity: 'Web applications', key: 'Sandbox HMRC', field: 'CLIENTSECRET', action: 'replaced' }]);
+    expect(replaced.changes).toEqual([{ entity: 'Web applications', key: 'Sandbox HMRC', field: 'CLIENTSECRET', old: 'changed', new: 'changed' }]);
     expect(readSecret(ctx.db, vault, 'DAT', 'WebApplication', ['Sandbox HMRC'], 'CLIENTSECRET')).toBe('rotated-secret');
   });
 });

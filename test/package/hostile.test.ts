@@ -4,7 +4,7 @@
  * was, write nothing outside the home folder, and stay within bounded memory.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -572,6 +572,19 @@ const CASES: Case[] = [
     names: 'Web service settings.xml',
   },
   {
+    name: 'base URL moved to another origin while the application holds credentials',
+    build: () =>
+      writtenPackage([
+        {
+          schema: registry.byId('WebApplication'),
+          format: 'xml-element',
+          records: [webApp({ WEBAPPLICATIONNAME: 'Dynamics 365 Finance', BASEURL: 'https://test-api.service.hmrc.gov.uk' })],
+        },
+      ]),
+    message: /BASEURL moves web application "Dynamics 365 Finance" from https:\/\/api\.service\.hmrc\.gov\.uk to https:\/\/test-api\.service\.hmrc\.gov\.uk, but it holds credentials.*--replace-credentials.*field BASEURL/,
+    names: 'Web applications.xml',
+  },
+  {
     name: 'unknown enum value',
     build: () => writtenPackage([{ schema: registry.byId('WebService'), format: 'xml-element', records: [webService({ REQUESTMETHOD: 'FETCH' })] }]),
     message: /REQUESTMETHOD "FETCH" is not one of.*record 1.*field REQUESTMETHOD/,
@@ -643,6 +656,13 @@ beforeAll(async () => {
   good = await entriesOf(GOOD);
   const first = await runImport(GOOD);
   expect(first.code, first.stderr).toBe(0);
+  // The shipped package carries no credentials: enter some, as a user does, so cases can try to move them.
+  const set = spawnSync(process.execPath, [BIN, 'web-apps', 'set-credentials', 'Dynamics 365 Finance', '--client-id-stdin', '--secret-stdin', '--home', home], {
+    input: 'hostile-corpus-client-id\nhostile-corpus-client-secret',
+    env: { PATH: process.env.PATH, CI: 'true', NO_COLOR: '1' },
+    encoding: 'utf8',
+  });
+  expect(set.status, set.stderr).toBe(0);
   baseline = dumpSetup();
   expect(JSON.parse(baseline).records.length).toBeGreaterThan(100);
 }, 60_000);

@@ -3,8 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  DEMO_CLIENT_ID,
-  DEMO_CLIENT_SECRET,
   LOCAL_SANDBOX_URL,
   buildPackages,
   loadSource,
@@ -48,9 +46,9 @@ describe('predefined MTD VAT package', () => {
     expect(loadSource(root)).toHaveLength(15);
   });
 
-  it('rebuilding gives the committed bytes (demo credentials, no env)', async () => {
-    const { files, demoCredentials } = await buildPackages({ outDir: dir, env: {} });
-    expect(demoCredentials).toBe(true);
+  it('rebuilding gives the committed bytes (no credentials injected)', async () => {
+    const { files, injectedCredentials } = await buildPackages({ outDir: dir, env: {} });
+    expect(injectedCredentials).toBe(false);
     for (const name of ['mtd-vat.zip', 'mtd-vat-local.zip']) {
       const rebuilt = readFileSync(join(dir, name));
       expect(rebuilt.equals(readFileSync(join(root, 'packages-data', name))), `${name} is stale: run npm run build-package`).toBe(true);
@@ -129,7 +127,7 @@ describe('predefined MTD VAT package', () => {
     expect(fields.every((f) => f.USEREDIT === 'No')).toBe(true);
   });
 
-  it('web applications: HMRC URLs, OOB redirect, emulator client for the sandbox, demo client for production', () => {
+  it('web applications: HMRC URLs, OOB redirect, and no credentials at all in mtd-vat.zip', () => {
     const apps = committed.records.get('Web applications')!;
     const prod = byName(apps, 'WEBAPPLICATIONNAME', 'Dynamics 365 Finance');
     const sandbox = byName(apps, 'WEBAPPLICATIONNAME', 'Sandbox HMRC');
@@ -140,11 +138,11 @@ describe('predefined MTD VAT package', () => {
       REDIRECTURL: 'urn:ietf:wg:oauth:2.0:oob',
       ACCEPT: 'application/vnd.hmrc.1.0+json',
       CONTENTTYPE: 'application/json',
-      CLIENTID: DEMO_CLIENT_ID,
-      CLIENTSECRET: DEMO_CLIENT_SECRET,
+      CLIENTID: '',
+      CLIENTSECRET: '',
       SERVERTOKEN: '',
     });
-    expect(sandbox).toMatchObject({ BASEURL: 'https://test-api.service.hmrc.gov.uk', CLIENTID: DEFAULT_SANDBOX_CLIENT.clientId, CLIENTSECRET: DEFAULT_SANDBOX_CLIENT.clientSecret });
+    expect(sandbox).toMatchObject({ BASEURL: 'https://test-api.service.hmrc.gov.uk', CLIENTID: '', CLIENTSECRET: '', SERVERTOKEN: '' });
     const services = committed.records.get('Web service settings')!;
     expect(services.map((s) => [s.WEBSERVICE, s.INTERNETADDRESS, s.REQUESTMETHOD, s.SUCCESSFULRESPONSECODE, s.REQUESTTYPEXML])).toEqual([
       ['HMRC GET', 'https://api.service.hmrc.gov.uk', 'GET', '200', 'No'],
@@ -157,7 +155,13 @@ describe('predefined MTD VAT package', () => {
   it('the local variant points Sandbox HMRC and its services at the emulator and nothing else', async () => {
     const local = await readAll(join(root, 'packages-data', 'mtd-vat-local.zip'));
     const apps = local.records.get('Web applications')!;
-    expect(byName(apps, 'WEBAPPLICATIONNAME', 'Sandbox HMRC')).toMatchObject({ BASEURL: LOCAL_SANDBOX_URL, REDIRECTURL: 'urn:ietf:wg:oauth:2.0:oob' });
+    expect(byName(apps, 'WEBAPPLICATIONNAME', 'Sandbox HMRC')).toMatchObject({
+      BASEURL: LOCAL_SANDBOX_URL,
+      REDIRECTURL: 'urn:ietf:wg:oauth:2.0:oob',
+      CLIENTID: DEFAULT_SANDBOX_CLIENT.clientId,
+      CLIENTSECRET: DEFAULT_SANDBOX_CLIENT.clientSecret,
+    });
+    expect(byName(apps, 'WEBAPPLICATIONNAME', 'Dynamics 365 Finance')).toMatchObject({ CLIENTID: '', CLIENTSECRET: '' });
     expect(LOCAL_SANDBOX_URL).toBe('http://127.0.0.1:9797');
     expect(byName(apps, 'WEBAPPLICATIONNAME', 'Dynamics 365 Finance').BASEURL).toBe('https://api.service.hmrc.gov.uk');
     const services = local.records.get('Web service settings')!;
@@ -169,15 +173,24 @@ describe('predefined MTD VAT package', () => {
     }
   });
 
-  it('never carries production secret text unless the env vars are set', async () => {
-    const raw = readFileSync(join(root, 'packages-data', 'mtd-vat.zip'));
-    expect(raw.includes('prod-secret-from-env')).toBe(false);
+  it('an organisation can inject its own production client at build time, never into the shipped zips', async () => {
+    for (const name of ['mtd-vat.zip', 'mtd-vat-local.zip']) {
+      const raw = readFileSync(join(root, 'packages-data', name));
+      expect(raw.includes('prod-secret-from-env')).toBe(false);
+      expect(raw.includes('replace-me')).toBe(false);
+    }
     const withEnv = { MTDVAT_PROD_CLIENT_ID: 'prod-id-from-env', MTDVAT_PROD_CLIENT_SECRET: 'prod-secret-from-env' };
     const pkg = predefinedPackage('hmrc', { root, env: withEnv });
     const apps = pkg.entities.find((e) => e.schema.id === 'WebApplication')!.records;
     expect(byName(apps, 'WEBAPPLICATIONNAME', 'Dynamics 365 Finance')).toMatchObject({ CLIENTID: 'prod-id-from-env', CLIENTSECRET: 'prod-secret-from-env' });
-    const demo = predefinedPackage('hmrc', { root, env: {} }).entities.find((e) => e.schema.id === 'WebApplication')!.records;
-    expect(byName(demo, 'WEBAPPLICATIONNAME', 'Dynamics 365 Finance').CLIENTSECRET).toBe(DEMO_CLIENT_SECRET);
+    const none = predefinedPackage('hmrc', { root, env: {} }).entities.find((e) => e.schema.id === 'WebApplication')!.records;
+    expect(byName(none, 'WEBAPPLICATIONNAME', 'Dynamics 365 Finance').CLIENTSECRET ?? '').toBe('');
     expect(() => productionCredentials({ MTDVAT_PROD_CLIENT_ID: 'only-id' })).toThrow(/both/);
+    await expect(buildPackages({ env: withEnv })).rejects.toThrow(/never go into the shipped zips/);
+    const own = mkdtempSync(join(tmpdir(), 'mtdvat-org-'));
+    const built = await buildPackages({ outDir: own, env: withEnv });
+    expect(built.injectedCredentials).toBe(true);
+    expect(readFileSync(built.files.hmrc).length).toBeGreaterThan(1000);
+    rmSync(own, { recursive: true, force: true });
   });
 });

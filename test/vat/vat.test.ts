@@ -43,7 +43,7 @@ const ret = (periodKey: string) =>
 beforeAll(async () => {
   if (!existsSync(BIN)) throw new Error('build first');
   // 1 request per second at the emulator, so the client's 3/s pacing meets real 429s.
-  sb = await startSandbox({ port: 0, clients: [DEFAULT_SANDBOX_CLIENT], testUsers: [DEFAULT_TEST_USER], rateLimitPerSecond: 1 });
+  sb = await startSandbox({ port: 0, clients: [DEFAULT_SANDBOX_CLIENT], testUsers: [DEFAULT_TEST_USER], rateLimitPerSecond: 1, testRoutes: true });
   t = makeHome();
   await setupWebApp(t, { baseUrl: sb.url, clientId: DEFAULT_SANDBOX_CLIENT.clientId, clientSecret: DEFAULT_SANDBOX_CLIENT.clientSecret });
   const get = await runCli(t, ['auth', 'get-authorization-code', '--app', APP, '--json', '--no-browser', '--yes']);

@@ -133,7 +133,9 @@ const cases: Case[] = [
   {
     name: 'authorization path on another host, for an application not named like the predefined two',
     seed: { mutate: (s) => s.WebApplication.push({ ...rec(s, 'WebApplication', 'WEBAPPLICATIONNAME', 'Sandbox HMRC'), WEBAPPLICATIONNAME: 'My app', AUTHORIZATIONURLPATH: '//other.host/x' }) },
-    fails: ['credentials.my-app.client-id', 'credentials.my-app.client-secret', 'web-app.my-app.authorization-url-path'],
+    fails: ['web-app.my-app.authorization-url-path'],
+    // No processing uses "My app": its missing credentials are only a warning.
+    warns: ['credentials.my-app.client-id', 'credentials.my-app.client-secret'],
   },
   { name: 'wrong Accept', seed: { mutate: (s) => (rec(s, 'WebApplication', 'WEBAPPLICATIONNAME', 'Sandbox HMRC').ACCEPT = 'application/json') }, fails: ['web-app.sandbox-hmrc.accept'] },
   { name: 'empty secret', seed: { credentials: { sandboxSecret: null } }, fails: ['credentials.sandbox-hmrc.client-secret'] },
@@ -141,8 +143,9 @@ const cases: Case[] = [
   {
     name: 'placeholder credentials',
     seed: { credentials: { prodClientId: 'DEMO-client-id-replace-me', prodSecret: 'FAKE-secret' } },
-    fails: [],
-    warns: ['credentials.dynamics-365-finance.client-id', 'credentials.dynamics-365-finance.client-secret'],
+    // "UK MTD VAT returns" uses the production application: placeholders there fail.
+    fails: ['credentials.dynamics-365-finance.client-id', 'credentials.dynamics-365-finance.client-secret'],
+    warns: [],
   },
   {
     name: 'tampered ciphertext',
@@ -272,21 +275,26 @@ describe('verifySetup', () => {
   });
 
   test.each([
-    // The package ships no VRN: both processings warn until `em processings set` gives them one.
-    { zip: 'mtd-vat.zip', warns: ['credentials.dynamics-365-finance.client-id', 'credentials.dynamics-365-finance.client-secret', 'credentials.sandbox-hmrc.client-id', 'credentials.sandbox-hmrc.client-secret', ...NO_VRN] },
-    // The local variant points "Sandbox HMRC" at the emulator, whose demo credentials are then right.
-    { zip: 'mtd-vat-local.zip', warns: ['credentials.dynamics-365-finance.client-id', 'credentials.dynamics-365-finance.client-secret', ...NO_VRN] },
-  ])('the predefined package $zip, imported with the importer, verifies clean', async ({ zip, warns }) => {
+    // The shipped package carries no credentials (as D365's): every processing lacks them until they are entered.
+    {
+      zip: 'mtd-vat.zip',
+      processing: undefined,
+      fails: ['credentials.dynamics-365-finance.client-id', 'credentials.dynamics-365-finance.client-secret', 'credentials.sandbox-hmrc.client-id', 'credentials.sandbox-hmrc.client-secret'],
+    },
+    // The local variant gives "Sandbox HMRC" the emulator's demo client: the TEST processing verifies clean.
+    { zip: 'mtd-vat-local.zip', processing: 'UK MTD VAT TEST', fails: [] },
+    { zip: 'mtd-vat-local.zip', processing: undefined, fails: ['credentials.dynamics-365-finance.client-id', 'credentials.dynamics-365-finance.client-secret'] },
+  ])('the predefined package $zip, imported with the importer, verifies (--processing $processing) with exactly the missing credentials failing', async ({ zip, processing, fails }) => {
     const ctx = openContext({ home: tempHome(), env: { MTDVAT_MASTER_KEY: newKey() } });
     open.push(ctx);
     const imported = await importPackage(ctx, join(ROOT, 'packages-data', zip));
     expect(imported.status).toBe('Succeeded');
-    const r = await verifySetup(ctx);
-    expect(ids(r, 'fail')).toEqual([]);
-    expect(r.ok).toBe(true);
-    // Only the shipped placeholder credentials are worth a warning.
-    expect(ids(r, 'warn')).toEqual(warns);
-    expect(r.checks.length).toBeGreaterThan(100);
+    const r = await verifySetup(ctx, { processing });
+    expect(ids(r, 'fail')).toEqual(fails);
+    expect(r.ok).toBe(fails.length === 0);
+    // The package ships no VRN: the verified processings warn until `em processings set` gives them one.
+    expect(ids(r, 'warn')).toEqual(processing ? ['faq.uk-mtd-vat-test.tax-registration-number'] : NO_VRN);
+    expect(r.checks.length).toBeGreaterThan(processing ? 40 : 100);
   });
 
   test('an empty store fails with one check that says to import', async () => {

@@ -5,6 +5,7 @@ import { auditLogCommand } from '../audit-log-command.js';
 import { print, printFitted, printJson, info, infoFitted, colors } from '../output.js';
 import { askHidden, confirm, readStdin } from '../prompt.js';
 import { NotFoundError } from '../../errors.js';
+import { childEnv } from '../../lib/child-env.js';
 
 /**
  * `mtdvat auth …`: HMRC authorization for an imported web application (the D365 seed flow).
@@ -51,7 +52,7 @@ function openBrowser(url: string): Promise<boolean> {
         try {
           const [cmd, args] =
             process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['rundll32', ['url.dll,FileProtocolHandler', url]] : ['xdg-open', [url]];
-          const child = spawn(cmd as string, args as string[], { stdio: 'ignore', detached: true });
+          const child = spawn(cmd as string, args as string[], { stdio: 'ignore', detached: true, env: childEnv() });
           child.once('error', () => resolve(false));
           child.once('spawn', () => {
             child.unref();
@@ -173,6 +174,7 @@ const statusCmd: CommandModule<GlobalArgs, StatusArgs> = {
         printJson(
           rows.map((r) => ({
             app: r.app,
+            state: r.state,
             accessTokenExpiresAt: r.accessTokenExpiresAt,
             refreshHorizonAt: r.refreshHorizonAt,
             scope: r.scope,
@@ -188,7 +190,9 @@ const statusCmd: CommandModule<GlobalArgs, StatusArgs> = {
       const c = colors();
       for (const r of rows) {
         print(c.bold(r.app));
+        if (r.state === 'revoked') printFitted(`  Authorization:   ${c.red(`revoked by HMRC (invalid_grant) on ${r.revokedAt}`)}: run mtdvat auth get-authorization-code --app ${shellQuote(r.app)}`, 17);
         if (r.accessTokenExpiresAt === null) printFitted(`  Access token:    none (run: mtdvat auth get-authorization-code --app ${shellQuote(r.app)})`, 17);
+        else if (r.state === 'revoked') printFitted(`  Access token:    ${c.red('dead')} (the grant was refused)`, 17);
         else if (r.accessTokenExpired) printFitted(`  Access token:    ${c.yellow('expired')} at ${r.accessTokenExpiresAt} (refreshed automatically on the next HMRC call)`, 17);
         else printFitted(`  Access token:    will expire in ${await expiresInText(r.accessTokenExpiresInMs!)} (${r.accessTokenExpiresAt})`, 17);
         if (r.refreshHorizonAt !== null) {

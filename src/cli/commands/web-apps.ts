@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
+import { shellQuote } from '../../lib/shell-quote.js';
 import { withContext, type GlobalArgs } from '../global.js';
 import { info, print, printFitted, printJson, table } from '../output.js';
 import { escapeControls } from '../../lib/terminal-text.js';
@@ -105,6 +106,7 @@ const set: CommandModule<GlobalArgs, NameArgs & Record<string, unknown>> = {
   builder: (y) => {
     let b = y.positional('name', { type: 'string', demandOption: true, describe: 'Application name' });
     for (const spec of EDITABLE_FIELDS) b = b.option(spec.option, { type: 'string', describe: spec.describe });
+    b = b.option('yes', { type: 'boolean', default: false, describe: 'Confirm a --base-url on another origin (its tokens are dropped; its credentials go to the new origin)' });
     return b as unknown as Argv<NameArgs & Record<string, unknown>>;
   },
   handler: async (argv) => {
@@ -113,8 +115,18 @@ const set: CommandModule<GlobalArgs, NameArgs & Record<string, unknown>> = {
       const v = argv[spec.option];
       if (typeof v === 'string') changes[spec.field] = v;
     }
-    const { updateWebApp } = await import('../../setup/web-app-edits.js');
-    const result = await withContext(argv, (ctx) => updateWebApp(ctx, argv.name, changes));
+    const { updateWebApp, originChange } = await import('../../setup/web-app-edits.js');
+    const result = await withContext(argv, async (ctx) => {
+      let confirmed = argv.yes === true;
+      const move = changes.BASEURL !== undefined ? originChange(ctx, argv.name, changes.BASEURL) : undefined;
+      if (move && !confirmed) {
+        const { confirm } = await import('../prompt.js');
+        const what = [move.hasTokens && 'its tokens are dropped', move.hasCredentials && `its client ID and secret will be sent to ${move.to}`].filter(Boolean).join(' and ');
+        confirmed = await confirm(`Move "${argv.name}" from ${move.from ?? 'no origin'} to ${move.to}${what ? ` (${what})` : ''}?`);
+        if (!confirmed) throw new UsageError('nothing changed');
+      }
+      return updateWebApp(ctx, argv.name, changes, { confirmedOriginChange: confirmed });
+    });
     if (argv.json) {
       printJson(result);
       return;
@@ -122,6 +134,8 @@ const set: CommandModule<GlobalArgs, NameArgs & Record<string, unknown>> = {
     const entries = Object.entries(result.changed);
     if (!entries.length) print(`"${result.name}" already has these values; nothing changed.`);
     for (const [field, { from, to }] of entries) print(`${result.name}: ${field} "${from}" → "${to}"`);
+    for (const ws of result.servicesMoved) print(`Web service "${ws}" follows it to ${new URL(result.changed.BASEURL!.to).origin}.`);
+    if (result.tokensDropped) print(`Dropped the tokens of "${result.name}" (they belong to the old origin): authorize again with mtdvat auth get-authorization-code --app ${shellQuote(result.name)}`);
     if (entries.length) info('Run `mtdvat verify` to check the setup.');
   },
 };

@@ -50,6 +50,8 @@ export async function credentialChecks(input: VerifyInput): Promise<Check[]> {
     const name = app.data.WEBAPPLICATIONNAME;
     const expected = WEB_APPS.find((a) => a.name === name);
     const secrets = new Map(listSecrets(input.ctx.db, input.company, 'WebApplication', app.key).map((s) => [s.field, s]));
+    // A placeholder where a verified processing needs a real credential is a failure, elsewhere a warning.
+    const used = input.usedWebApps?.has(name) ?? true;
     for (const { field, label, required } of FIELDS) {
       const id = `credentials.${slug(name)}.${slug(label)}`;
       const title = `${label} of "${name}"`;
@@ -60,7 +62,11 @@ export async function credentialChecks(input: VerifyInput): Promise<Check[]> {
       }
       const secret = secrets.get(field);
       if (!secret) {
-        if (required) checks.push(fail(id, title, `The ${label.toLowerCase()} is not set (empty).`, setFix(name)));
+        if (required) {
+          checks.push(
+            (used ? fail : warn)(id, title, `The ${label.toLowerCase()} is not set (empty).${used ? ' A verified processing uses this application.' : ' No verified processing uses this application.'}`, setFix(name)),
+          );
+        }
         continue;
       }
       if (!vault) {
@@ -84,7 +90,13 @@ export async function credentialChecks(input: VerifyInput): Promise<Check[]> {
       }
       const problem = classify(value, field, name, app.data.BASEURL ?? '', expected?.kind);
       const emulatorHint = expected?.kind === 'sandbox' ? ` To use the local emulator instead: mtdvat web-apps set ${shellQuote(name)} --base-url http://127.0.0.1:${DEFAULT_SANDBOX_PORT}` : '';
-      checks.push(problem ? warn(id, title, `Set (encrypted) and decrypts with the current key, but ${problem}.`, `${setFix(name)}.${emulatorHint}`) : pass(id, title, 'Set (encrypted) and decrypts with the current key.'));
+      const usedBy = used ? ' A verified processing uses this application.' : '';
+      const placeholder = problem !== undefined && isPlaceholder(value);
+      checks.push(
+        problem
+          ? (placeholder && used ? fail : warn)(id, title, `Set (encrypted) and decrypts with the current key, but ${problem}.${placeholder ? usedBy : ''}`, `${setFix(name)}.${emulatorHint}`)
+          : pass(id, title, 'Set (encrypted) and decrypts with the current key.'),
+      );
     }
   }
   return checks;

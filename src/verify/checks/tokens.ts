@@ -14,7 +14,9 @@ export function tokenChecks(input: VerifyInput): Check[] {
     const authFix = `mtdvat auth get-authorization-code --app ${shellQuote(row.app)}, then mtdvat auth obtain-access-token --app ${shellQuote(row.app)}`;
     const left = new Date(row.accessExpiresAt).getTime() - now;
     const title = `Access token of "${row.app}"`;
-    if (Number.isNaN(left)) {
+    if (row.revokedAt) {
+      checks.push(fail(`${id}.access`, title, `HMRC refused the grant on ${row.revokedAt} (invalid_grant): the tokens are dead and cannot be refreshed.`, `Authorize again: ${authFix}`));
+    } else if (Number.isNaN(left)) {
       checks.push(fail(`${id}.access`, title, `The stored expiry "${row.accessExpiresAt}" is not a date.`, authFix));
     } else if (left <= 0) {
       checks.push(warn(`${id}.access`, title, `Access token has expired (${formatDuration(-left)} ago).`, `Nothing to do if the refresh token is still valid: it refreshes automatically on the next call (or run: mtdvat auth refresh-access-token --app ${shellQuote(row.app)}).`));

@@ -22,6 +22,8 @@ export interface VerifyInput {
   /** entity id → records by their display key (single-field keys: the value itself). */
   records: Map<string, Map<string, StoredRecord>>;
   scope: Scope;
+  /** Web applications a verified processing uses (through its actions' web services). */
+  usedWebApps?: Set<string>;
 }
 
 /** Which named things the report covers; `undefined` members mean "all". */
