@@ -86,7 +86,7 @@ let periodKeys: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(BIN)) throw new Error('build first: npm run build');
-  sb = await startSandbox({ port: 0, clients: [DEFAULT_SANDBOX_CLIENT], testUsers: [DEFAULT_TEST_USER], rateLimitPerSecond: 10_000 });
+  sb = await startSandbox({ port: 0, clients: [DEFAULT_SANDBOX_CLIENT], testUsers: [DEFAULT_TEST_USER], rateLimitPerSecond: 10_000, testRoutes: true });
   t = makeHome();
   const imp = await runCli(t, ['import-package', join(ROOT, 'packages-data', 'mtd-vat-local.zip'), '--json']);
   expect(imp.code, imp.stderr).toBe(0);

@@ -72,7 +72,7 @@ const terminalEnv = (home: TestHome) => ({ ...home.env, NO_COLOR: undefined, CI:
 const inTerminal = (home: TestHome, args: string[]) => runInTerminal(['--home', home.home, ...args], { cols: COLS, env: terminalEnv(home), cwd: home.home });
 
 beforeAll(async () => {
-  sb = await startSandbox({ port: 0, clients: [DEFAULT_SANDBOX_CLIENT], testUsers: [DEFAULT_TEST_USER], rateLimitPerSecond: 10_000 });
+  sb = await startSandbox({ port: 0, clients: [DEFAULT_SANDBOX_CLIENT], testUsers: [DEFAULT_TEST_USER], rateLimitPerSecond: 10_000, testRoutes: true });
   t = makeHome();
   await setupWebApp(t, { baseUrl: sb.url, clientId: DEFAULT_SANDBOX_CLIENT.clientId, clientSecret: DEFAULT_SANDBOX_CLIENT.clientSecret });
   await authorize(t);

@@ -33,7 +33,7 @@ function freePort(): Promise<number> {
 
 /** Starts `mtdvat sandbox` and resolves with everything it printed up to "Press Ctrl+C" (or its JSON line). */
 async function startSandboxCli(args: string[]): Promise<string> {
-  const child = spawn(process.execPath, [BIN, '--home', t.home, 'sandbox', '--port', String(port), ...args], { env: t.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, '--home', t.home, 'sandbox', '--port', String(port), '--test-routes', ...args], { env: t.env, stdio: ['ignore', 'pipe', 'pipe'] });
   running = child;
   let out = '';
   return new Promise((resolve, reject) => {

@@ -19,6 +19,7 @@ interface SandboxArgs {
   home?: string;
   state?: string;
   fresh?: boolean;
+  'test-routes'?: boolean;
 }
 
 /**
@@ -43,7 +44,9 @@ export const serveCommand: CommandModule<object, SandboxArgs> = {
       .option('config', { type: 'string', describe: 'JSON file with clients, testUsers, rateLimitPerSecond and payments' })
       .option('json', { type: 'boolean', describe: 'Print one JSON line with url, port, clientId and test users' })
       .option('state', { type: 'string', describe: 'Keep clients, test users, grants, tokens and filed returns in this file (default: <home>/sandbox-<port>.json)' })
-      .option('fresh', { type: 'boolean', default: false, describe: 'Start with an empty state (the state file is overwritten)' }) as never,
+      .option('fresh', { type: 'boolean', default: false, describe: 'Start with an empty state (the state file is overwritten)' })
+      // Tests only: the sign-in shortcut and the clock/fault controls. Hidden from --help on purpose.
+      .option('test-routes', { type: 'boolean', default: false, hidden: true }) as never,
   handler: async (argv) => {
     // Loaded here, not at module load, so `mtdvat --help` stays fast.
     const { startSandbox } = await import('../../emulator/server.js');
@@ -69,6 +72,7 @@ export const serveCommand: CommandModule<object, SandboxArgs> = {
         testUsers,
         stateFile,
         freshState: argv.fresh,
+        testRoutes: argv['test-routes'] === true,
         onStateError: (error) => process.stderr.write(`mtdvat: sandbox state ${stateFile} could not be saved: ${(error as NodeJS.ErrnoException).code ?? error.message}\n`),
       });
     } catch (e) {
