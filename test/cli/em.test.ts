@@ -12,7 +12,6 @@ import { join, resolve } from 'node:path';
 import { startSandbox, type RunningSandbox } from '../../src/emulator/server.js';
 import { DEFAULT_SANDBOX_CLIENT } from '../../src/lib/emulator-defaults.js';
 import { DEFAULT_TEST_USER } from '../../src/emulator/defaults.js';
-import { listRecords, updateRecordData } from '../../src/store/records.js';
 import { APP, BIN, makeHome, runCli, type TestHome } from '../helpers/setup-web-app.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -90,19 +89,10 @@ beforeAll(async () => {
   t = makeHome();
   const imp = await runCli(t, ['import-package', join(ROOT, 'packages-data', 'mtd-vat-local.zip'), '--json']);
   expect(imp.code, imp.stderr).toBe(0);
-  // The package points the sandbox at 127.0.0.1:9797; this emulator runs on a free port. D365's
-  // "Copy base URL": the web application and its web services move together.
-  const ctx = t.open();
-  try {
-    for (const r of listRecords(ctx.db, ctx.company, 'WebApplication')) {
-      if (r.key[0] === APP) updateRecordData(ctx.db, ctx.company, 'WebApplication', r.key, { ...r.data, BASEURL: sb.url });
-    }
-    for (const r of listRecords(ctx.db, ctx.company, 'WebService')) {
-      if (r.data.WEBAPPLICATIONNAME === APP) updateRecordData(ctx.db, ctx.company, 'WebService', r.key, { ...r.data, INTERNETADDRESS: sb.url });
-    }
-  } finally {
-    ctx.close();
-  }
+  // The package points the sandbox at 127.0.0.1:9797; this emulator runs on a free port. Moving the
+  // web application to another origin is confirmed with --yes; its web services follow (D365's "Copy base URL").
+  const moved = await runCli(t, ['web-apps', 'set', APP, '--base-url', sb.url, '--yes']);
+  expect(moved.code, moved.stderr).toBe(0);
   await authorize();
   // The raw API prints period keys (it needs them); `em` never does. Learn them here to search for them.
   const obl = await runCli(t, ['vat', 'obligations', '--app', APP, '--vrn', VRN, '--status', 'O', '--yes', '--json']);

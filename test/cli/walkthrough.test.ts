@@ -138,6 +138,8 @@ describe('the local walkthrough', () => {
   });
 
   it('with nothing listening, the local web application asks whether `mtdvat sandbox` is running', async () => {
+    // --fresh forgot the grant (HMRC answered invalid_grant, now recorded): authorize again first.
+    await authorize();
     await stopSandboxCli();
     const r = await runCli(t, ['vat', 'obligations', ...target, '--status', 'O', '--yes']);
     expect(r.code).toBe(1);
