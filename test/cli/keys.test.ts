@@ -36,6 +36,7 @@ async function seededHome(env: NodeJS.ProcessEnv = {}): Promise<string> {
     writeSecret(ctx.db, vault, 'DAT', 'WebApplication', ['Sandbox HMRC'], 'CLIENTID', 'the-client-id');
     writeSecret(ctx.db, vault, 'DAT', 'WebApplication', ['Sandbox HMRC'], 'CLIENTSECRET', 'the-client-secret');
     writeTokens(ctx.db, vault, 'DAT', 'Sandbox HMRC', {
+      origin: 'https://test-api.service.hmrc.gov.uk',
       accessToken: 'the-access-token',
       refreshToken: 'the-refresh-token',
       accessExpiresAt: '2030-01-01T00:00:00Z',

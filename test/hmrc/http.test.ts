@@ -39,7 +39,7 @@ async function serve(handler: Handler): Promise<{ url: string; hits: () => numbe
 }
 
 function appAt(url: string): WebApp {
-  return { name: 'Test', baseUrl: url, authorizationPath: '/oauth/authorize', tokenPath: '/oauth/token', redirectUrl: 'urn:ietf:wg:oauth:2.0:oob', accept: 'application/vnd.hmrc.1.0+json', contentType: 'application/json', kind: 'local' };
+  return { name: 'Test', baseUrl: url, authorizationPath: '/oauth/authorize', tokenPath: '/oauth/token', redirectUrl: 'urn:ietf:wg:oauth:2.0:oob', accept: 'application/vnd.hmrc.1.0+json', contentType: 'application/json', kind: 'local', origin: new URL(url).origin };
 }
 
 const fast = { baseDelayMs: 10, maxTotalDelayMs: 2_000 };

@@ -137,7 +137,7 @@ describe('the HTTP client writes no upper-case authorization code to the audit j
   it('token request with code in upper case', async () => {
     const ctx = t.open();
     try {
-      const app: WebApp = { name: 'A', baseUrl: url, authorizationPath: '/oauth/authorize', tokenPath: '/oauth/token', redirectUrl: 'urn:ietf:wg:oauth:2.0:oob', accept: 'application/vnd.hmrc.1.0+json', contentType: 'application/json', kind: 'local' };
+      const app: WebApp = { name: 'A', baseUrl: url, authorizationPath: '/oauth/authorize', tokenPath: '/oauth/token', redirectUrl: 'urn:ietf:wg:oauth:2.0:oob', accept: 'application/vnd.hmrc.1.0+json', contentType: 'application/json', kind: 'local', origin: new URL(url).origin };
       await hmrcRequest(ctx, {
         app,
         method: 'POST',

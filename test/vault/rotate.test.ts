@@ -37,6 +37,7 @@ async function seed(c: Context): Promise<void> {
   writeSecret(c.db, vault, 'DAT', 'WebApplication', ['Sandbox HMRC'], 'CLIENTSECRET', 'client-secret-1');
   writeSecret(c.db, vault, 'GBSI', 'WebApplication', ['Prod'], 'CLIENTSECRET', 'client-secret-2');
   writeTokens(c.db, vault, 'DAT', 'Sandbox HMRC', {
+    origin: 'https://test-api.service.hmrc.gov.uk',
     accessToken: 'access-1',
     refreshToken: 'refresh-1',
     accessExpiresAt: '2030-01-01T00:00:00Z',
