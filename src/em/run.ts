@@ -28,6 +28,8 @@ import {
   type MessageRow,
 } from '../store/em.js';
 import { readReturnFields } from '../vat/return-file.js';
+import { isVatLinesFile } from '../vat/vat-lines.js';
+import { collectFromLines } from './collect-lines.js';
 import { BOXES, checkReturn, type RawField } from '../vat/nine-box.js';
 import { vat100Workbook } from '../vat/vat100.js';
 import { totalBoxes } from './boxes.js';
@@ -57,8 +59,10 @@ export interface RunRequest {
   action?: string;
   kind?: RunKind;
   toStatus?: string;
-  /** Collect data: RETURN.json / RETURN.xlsx. */
+  /** Collect data: RETURN.json / RETURN.xlsx (the nine boxes) or LINES.csv / LINES.xlsx (VAT lines). */
   file?: string;
+  /** Collect data from VAT lines: first remove this message's Populated items. */
+  replace?: boolean;
   user: string;
 }
 
@@ -224,7 +228,7 @@ export async function runMessage(ctx: Context, request: RunRequest, io: RunIo): 
   try {
     let first = true;
     for (;;) {
-      const step = await runStep(ctx, setup, message, action, first ? request : { ...request, toStatus: undefined, file: undefined }, io);
+      const step = await runStep(ctx, setup, message, action, first ? request : { ...request, toStatus: undefined, file: undefined, replace: undefined }, io);
       steps.push(step);
       first = false;
       message = requireMessage(ctx, message.message);
@@ -342,8 +346,11 @@ async function perform(sc: StepContext): Promise<ActionResult> {
 async function collectFromFile(sc: StepContext): Promise<ActionResult> {
   const { ctx, message, action, request, fields } = sc;
   if (!request.file) {
-    throw new UsageError(`"${action.name}" collects the nine boxes from a file: \`mtdvat em collect-data ${message.message} --file RETURN.json\` (or RETURN.xlsx)`);
+    throw new UsageError(
+      `"${action.name}" collects from a file: \`mtdvat em collect-data ${message.message} --file LINES.csv\` (VAT lines, or LINES.xlsx) or \`--file RETURN.json\` (the nine boxes, or RETURN.xlsx)`,
+    );
   }
+  if (await isVatLinesFile(request.file)) return collectFromLines(sc, request.file, { replace: request.replace });
   const file = basename(request.file);
   const raw: Record<string, RawField> = await readReturnFields(request.file);
   const periodKey = fields[PERIOD_KEY_FIELD] ?? '';

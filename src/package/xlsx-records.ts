@@ -120,6 +120,20 @@ async function* textChunks(bytes: Buffer, part: string, file: string): AsyncGene
   if (rest) yield rest;
 }
 
+/** The workbook's sheet names in order, through the same checked unzip as the records. */
+export async function listXlsxSheets(bytes: Buffer, file: string, limits: ZipLimits): Promise<string[]> {
+  const workbook = await SafeZip.open(bytes, { ...limits, maxTotalBytes: Math.min(limits.maxTotalBytes, limits.maxWorkbookBytes) }, `"${file}"`);
+  try {
+    const part = async (name: string) => {
+      const entry = workbook.find(name);
+      return entry ? workbook.readBuffer(entry) : undefined;
+    };
+    return readWorkbook(await part('xl/workbook.xml'), await part('xl/_rels/workbook.xml.rels'), file).sheets.map((s) => s.name);
+  } finally {
+    workbook.close();
+  }
+}
+
 export interface XlsxReadOptions {
   excelSheetName: string;
   entityLabel: string;

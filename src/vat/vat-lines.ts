@@ -26,7 +26,7 @@ import { Decimal } from '../lib/decimal.js';
 import { readCsvRecords } from '../package/csv-records.js';
 import { limitsFromEnv } from '../package/limits.js';
 import type { RawRecord } from '../package/records.js';
-import { readXlsxRecords } from '../package/xlsx-records.js';
+import { listXlsxSheets, readXlsxRecords } from '../package/xlsx-records.js';
 import { BOXES, type BoxField } from './nine-box.js';
 
 /** The boxes a line may carry: every box but the derived 3 and 5. */
@@ -301,4 +301,40 @@ export function lineBoxTexts(line: VatLine): Record<string, string> {
     if (v) out[field] = v.toString();
   }
   return out;
+}
+
+/**
+ * Whether a Collect data file is a VAT lines file rather than a RETURN file (the nine boxes): every
+ * .csv is; an .xlsx is when it has a "VAT lines" sheet, or no "VAT return" sheet and a first sheet whose
+ * header names a Document column.
+ */
+export async function isVatLinesFile(path: string): Promise<boolean> {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.csv') return true;
+  if (ext !== '.xlsx') return false;
+  const file = basename(path);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch {
+    return false; // the RETURN reader reports the missing file
+  }
+  const limits = limitsFromEnv();
+  let sheets: string[];
+  try {
+    sheets = await listXlsxSheets(bytes, file, limits);
+  } catch {
+    return false; // not a workbook: the RETURN reader says so
+  }
+  const lower = sheets.map((s) => s.toLowerCase());
+  if (lower.includes(VAT_LINES_SHEET.toLowerCase())) return true;
+  if (lower.includes('vat return') || sheets.length === 0) return false;
+  try {
+    for await (const record of readXlsxRecords(bytes, file, { excelSheetName: sheets[0], entityLabel: sheets[0], limits })) {
+      return Object.keys(record.values).some((h) => headerKey(h) === 'document');
+    }
+  } catch {
+    return false;
+  }
+  return false;
 }

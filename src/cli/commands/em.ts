@@ -7,6 +7,7 @@ import { print, printJson, table, info } from '../output.js';
 import { MtdvatError, UsageError, failedWithResult } from '../../errors.js';
 import { confirm } from '../prompt.js';
 import { dateOption } from '../options.js';
+import { emItemsCommand } from './em-items.js';
 
 /**
  * `mtdvat em …`: Electronic messages, with D365's button names (New, Collect data, Generate report,
@@ -22,6 +23,7 @@ interface RunArgs extends MsgArgs {
   'to-status'?: string;
   yes: boolean;
   file?: string;
+  replace?: boolean;
 }
 
 /** Text from the setup or from HMRC is data: one value per call, every control and bidi character escaped. */
@@ -179,7 +181,7 @@ async function runAndPrint(argv: RunArgs, kind?: RunKind): Promise<void> {
   const result: RunResult = await withContext(argv, (ctx) =>
     runMessage(
       ctx,
-      { message: parseMessageNumber(argv.message), action: argv.action, kind, toStatus: argv['to-status'], file: argv.file, user: userInfo().username },
+      { message: parseMessageNumber(argv.message), action: argv.action, kind, toStatus: argv['to-status'], file: argv.file, replace: argv.replace, user: userInfo().username },
       {
         consent: { yes: argv.yes, show: info, ask: (q) => confirm(q) },
         announce: (line) => info(clean(line)),
@@ -220,7 +222,7 @@ function runOptions<T>(y: Argv<T>, opts: { action?: 'optional' | 'required'; toS
   let b = msgPositional(y) as Argv<T & RunArgs>;
   if (opts.action) b = b.option('action', { type: 'string', demandOption: opts.action === 'required', describe: 'Action name (as in `mtdvat em processings`)' }) as Argv<T & RunArgs>;
   if (opts.toStatus) b = b.option('to-status', { type: 'string', describe: 'Result status, when the action has several of one response type' }) as Argv<T & RunArgs>;
-  if (opts.file) b = b.option('file', { type: 'string', describe: 'RETURN.json or RETURN.xlsx (the nine boxes)' }) as Argv<T & RunArgs>;
+  if (opts.file) b = b.option('file', { type: 'string', describe: 'LINES.csv / LINES.xlsx (VAT lines, one item each) or RETURN.json / RETURN.xlsx (the nine boxes)' }) as Argv<T & RunArgs>;
   return b.option('yes', { type: 'boolean', default: false, describe: 'Answer yes: fraud-header consent and, when sending, the declaration' }) as Argv<T & RunArgs>;
 }
 
@@ -233,8 +235,11 @@ const run: CommandModule<GlobalArgs, RunArgs> = {
 
 const collectData: CommandModule<GlobalArgs, RunArgs> = {
   command: 'collect-data <message>',
-  describe: 'Collect data (Populate records): the nine boxes from RETURN.json / RETURN.xlsx as a message item',
-  builder: (y) => runOptions(y, { action: 'optional', file: true }).demandOption('file'),
+  describe: 'Collect data (Populate records): one item per VAT line of LINES.csv / LINES.xlsx, or the nine boxes of RETURN.json / RETURN.xlsx',
+  builder: (y) =>
+    runOptions(y, { action: 'optional', file: true })
+      .demandOption('file')
+      .option('replace', { type: 'boolean', default: false, describe: "VAT lines: first remove this message's Populated items (a corrected file replaces the earlier one)" }),
   handler: (argv) => runAndPrint(argv, 'collect'),
 };
 
@@ -343,6 +348,7 @@ export const emCommand: CommandModule<GlobalArgs, GlobalArgs> = {
       .command(log)
       .command(attachments)
       .command(del)
+      .command(emItemsCommand)
       .demandCommand(1, 'Name an em subcommand.') as unknown as Argv<GlobalArgs>,
   handler: () => {},
 };
