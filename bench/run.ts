@@ -8,7 +8,11 @@
  * 10,000 messages.
  *
  * Options: `--sizes 10000,100000` (XML sizes), `--excel-sizes 10000`, `--no-write` (do not touch BENCHMARKS.md),
- * `--ui-only` (only the `mtdvat ui` figures, printed; BENCHMARKS.md untouched).
+ * `--ui-only` (only the `mtdvat ui` figures, printed; BENCHMARKS.md untouched), `--em-only` (only the
+ * Electronic messages figures, printed; BENCHMARKS.md untouched), `--em-lines N`, `--em-messages N`.
+ *
+ * Also: Electronic messages — collect data from a CSV of 100,000 VAT lines and generate, and `em list`
+ * over 10,000 messages (bench/em.ts).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -19,10 +23,12 @@ import Database from 'better-sqlite3';
 import { openPackage } from '../src/package/reader.js';
 import { writePackage, type PackageFormat } from '../src/package/writer.js';
 import { loadSchemas } from '../src/schema/registry.js';
+import { benchEm, type EmBenchResult } from './em.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = join(ROOT, 'bin/mtdvat.js');
 const PREDEFINED = join(ROOT, 'packages-data/mtd-vat.zip');
+const PREDEFINED_LOCAL = join(ROOT, 'packages-data/mtd-vat-local.zip');
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const ENTITY = 'AdditionalField';
 
@@ -35,6 +41,8 @@ const TARGETS = {
   startupRatio: 1.5,
   uiListenMs: 1000,
   emPageMs: 200,
+  emCollectGenerateMs: 3000,
+  emListMs: 300,
 };
 
 function arg(name: string): string | undefined {
@@ -63,28 +71,38 @@ interface ChildRun {
   ms: number;
   code: number | null;
   rssMb?: number;
+  /** User + system CPU time from /usr/bin/time: other work on the machine does not inflate it. */
+  cpuMs?: number;
   stderr: string;
+  stdout?: string;
 }
 
-function runChild(args: string[], options: { env?: NodeJS.ProcessEnv; measureRss?: boolean; nodeArgs?: string[] } = {}): Promise<ChildRun> {
+function runChild(args: string[], options: { env?: NodeJS.ProcessEnv; measureRss?: boolean; nodeArgs?: string[]; stdout?: boolean } = {}): Promise<ChildRun> {
   const stats = join(tmpdir(), `mtdvat-bench-time-${process.pid}-${Math.random().toString(36).slice(2)}`);
   const nodeArgs = [...(options.nodeArgs ?? []), ...args];
   const [cmd, argv] = options.measureRss && TIME ? [TIME, ['-v', '-o', stats, process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
-    const child = spawn(cmd, argv, { env: { ...process.env, CI: 'true', NO_COLOR: '1', ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(cmd, argv, { env: { ...process.env, CI: 'true', NO_COLOR: '1', ...options.env }, stdio: ['ignore', options.stdout ? 'pipe' : 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    let stdout = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = performance.now() - started;
       let rssMb: number | undefined;
+      let cpuMs: number | undefined;
       if (existsSync(stats)) {
-        const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(readFileSync(stats, 'utf8'))?.[1];
+        const text = readFileSync(stats, 'utf8');
+        const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(text)?.[1];
         rssMb = kb ? Number(kb) / 1024 : undefined;
+        const user = /User time \(seconds\): ([\d.]+)/.exec(text)?.[1];
+        const sys = /System time \(seconds\): ([\d.]+)/.exec(text)?.[1];
+        if (user !== undefined && sys !== undefined) cpuMs = (Number(user) + Number(sys)) * 1000;
         rmSync(stats, { force: true });
       }
-      resolvePromise({ ms, code, rssMb, stderr });
+      resolvePromise({ ms, code, rssMb, cpuMs, stderr, ...(options.stdout ? { stdout } : {}) });
     });
   });
 }
@@ -246,6 +264,16 @@ async function uiBench(work: string): Promise<{ listenMs: number; emPageMs: numb
 async function main(): Promise<void> {
   if (!existsSync(join(ROOT, 'dist/bundle/mtdvat.mjs'))) throw new Error('build first (npm run bench builds)');
   const work = mkdtempSync(join(tmpdir(), 'mtdvat-bench-'));
+  const emLines = Number(arg('--em-lines') ?? 100_000);
+  const emMessages = Number(arg('--em-messages') ?? 10_000);
+  if (process.argv.includes('--em-only')) {
+    try {
+      process.stdout.write(renderEm(await benchEm(work, runChild, BIN, PREDEFINED_LOCAL, emLines, emMessages)).console);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    return;
+  }
   if (process.argv.includes('--ui-only')) {
     try {
       const ui = await uiBench(work);
@@ -370,7 +398,8 @@ export async function resolve(specifier, context, next) {
     const authStatusMs = await startup([BIN, 'auth', 'status', '--home', startupHome]);
 
     const ui = await uiBench(work);
-    const report = render(rows, { predefinedMs, xmlLoadsExceljs, probeWorks, nodeBaseline, helpMs, authStatusMs, uiListenMs: ui.listenMs, emPageMs: ui.emPageMs }, notes);
+    const em = await benchEm(work, runChild, BIN, PREDEFINED_LOCAL, emLines, emMessages);
+    const report = render(rows, { predefinedMs, xmlLoadsExceljs, probeWorks, nodeBaseline, helpMs, authStatusMs, uiListenMs: ui.listenMs, emPageMs: ui.emPageMs, em }, notes);
     process.stdout.write(report.console);
     if (WRITE) {
       writeFileSync(join(ROOT, 'BENCHMARKS.md'), report.markdown);
@@ -390,6 +419,7 @@ interface Extras {
   authStatusMs: number;
   uiListenMs: number;
   emPageMs: number;
+  em: EmBenchResult;
 }
 
 function render(rows: Row[], x: Extras, notes: string[]): { console: string; markdown: string } {
@@ -429,6 +459,8 @@ function render(rows: Row[], x: Extras, notes: string[]): { console: string; mar
 
   checks.push({ label: `mtdvat ui listening < ${TARGETS.uiListenMs} ms (spawn to its {"url"} line, median of 5)`, ok: x.uiListenMs < TARGETS.uiListenMs, measured: fmtMs(x.uiListenMs) });
   checks.push({ label: `mtdvat ui: the Electronic messages page with 10,000 messages < ${TARGETS.emPageMs} ms (paginated, median of 20)`, ok: x.emPageMs < TARGETS.emPageMs, measured: fmtMs(x.emPageMs) });
+  const em = renderEm(x.em);
+  checks.push(...em.checks);
 
   const cpu = cpus();
   const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 1024 ** 3)} GiB memory, ${platform()} ${release()}, Node ${process.version}; 1-minute load average ${LOAD_AT_START.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end`;
@@ -441,6 +473,8 @@ function render(rows: Row[], x: Extras, notes: string[]): { console: string; mar
     ...body.map(line),
     '',
     ...checks.map((c) => `${c.ok ? 'PASS' : 'MISS'}  ${c.label}: ${c.measured}`),
+    '',
+    ...em.lines,
     '',
     ...notes,
   ].join('\n');
@@ -466,9 +500,61 @@ function render(rows: Row[], x: Extras, notes: string[]): { console: string; mar
     '|---|---|---|',
     ...checks.map((c) => `| ${c.label} | ${c.measured} | ${c.ok ? 'met' : '**missed**'} |`),
     '',
+    ...em.markdown,
     ...(notes.length ? ['## Notes', '', ...notes.map((n) => `- ${n}`), ''] : []),
   ].join('\n');
   return { console: consoleText + '\n', markdown };
+}
+
+/** The Electronic messages figures: table rows, target checks, and the section for BENCHMARKS.md. */
+function renderEm(e: EmBenchResult): { console: string; lines: string[]; markdown: string[]; checks: { label: string; ok: boolean; measured: string }[] } {
+  const rss = (r: { rssMb?: number }) => (r.rssMb === undefined ? 'n/a' : `${Math.round(r.rssMb)} MB`);
+  const cpu = (r: { cpuMs?: number }) => (r.cpuMs === undefined ? 'n/a' : fmtMs(r.cpuMs));
+  const rows: [string, string, string, string][] = [
+    [`em collect-data (${fmtInt(e.lines)} VAT lines, ${e.csvMb.toFixed(1)} MB CSV)`, fmtMs(e.collect.ms), cpu(e.collect), rss(e.collect)],
+    ['em update-status "Ready to generate VAT return" (every item moves)', fmtMs(e.ready.ms), cpu(e.ready), rss(e.ready)],
+    ['em generate-report (VAT_return.json from every item)', fmtMs(e.generate.ms), cpu(e.generate), rss(e.generate)],
+    [`em list --json (${fmtInt(e.messages)} messages, median of 5)`, fmtMs(e.listMs), cpu(e.list), rss(e.list)],
+    ['em processings --json (start-up of an em command, median of 5)', fmtMs(e.startupMs), cpu(e.startup), rss(e.startup)],
+  ];
+  const checks = [
+    {
+      label: `Collect ${fmtInt(e.lines)} VAT lines + generate < ${fmtMs(TARGETS.emCollectGenerateMs)} beyond start-up`,
+      ok: e.collectGenerateBeyondMs < TARGETS.emCollectGenerateMs && e.boxesMatch,
+      measured: `${fmtMs(e.collectGenerateBeyondMs)}${e.boxesMatch ? '' : ' (generated boxes DIFFER from the lines)'}`,
+    },
+    {
+      label: `em list over ${fmtInt(e.messages)} messages < ${fmtMs(TARGETS.emListMs)} beyond start-up`,
+      ok: e.listBeyondMs < TARGETS.emListMs && e.listCount === e.messages,
+      measured: `${fmtMs(e.listBeyondMs)}${e.listCount === e.messages ? '' : ` (listed ${e.listCount})`}`,
+    },
+  ];
+  const lines = [
+    'Electronic messages',
+    ...rows.map(([what, ms, cpuTime, mem]) => `  ${what}: ${ms} (CPU ${cpuTime}), peak RSS ${mem}`),
+    `  CPU beyond start-up: collect + generate ${e.collectGenerateCpuBeyondMs === undefined ? 'n/a' : fmtMs(e.collectGenerateCpuBeyondMs)}; em list ${e.listCpuBeyondMs === undefined ? 'n/a' : fmtMs(e.listCpuBeyondMs)}`,
+    `  collect + generate beyond start-up: ${fmtMs(e.collectGenerateBeyondMs)}; with Ready to generate: ${fmtMs(e.flowBeyondMs)}; generated boxes ${e.boxesMatch ? 'match' : 'DIFFER from'} the lines' sums`,
+    ...checks.map((c) => `${c.ok ? 'PASS' : 'MISS'}  ${c.label}: ${c.measured}`),
+  ];
+  const markdown = [
+    '## Electronic messages',
+    '',
+    `Built CLI in a child process against one store holding the local predefined package. A "New VAT return" message for 2026-01-01 to`,
+    `2026-03-31 is made with the store functions; the VAT lines CSV is generated in code (bench/em-data.ts; sales, purchases, credit notes`,
+    `and Northern Ireland–EU lines), and the generated VAT_return.json is checked against the lines' own sums. For \`em list\`, ${fmtInt(e.messages)}`,
+    `messages with their additional fields are written with the store functions. "Beyond start-up" subtracts the median wall time of`,
+    '`mtdvat em processings --json` on the same store (Node, the bundle, opening the store, reading the setup) once per command.',
+    '',
+    '| Step | Wall time | CPU (user + sys) | Peak RSS |',
+    '|---|---:|---:|---:|',
+    ...rows.map(([what, ms, cpuTime, mem]) => `| ${what} | ${ms} | ${cpuTime} | ${mem} |`),
+    '',
+    `Collect + generate beyond start-up: **${fmtMs(e.collectGenerateBeyondMs)}** (with Ready to generate, which moves every item's status: ${fmtMs(e.flowBeyondMs)}).`,
+    `Generated boxes ${e.boxesMatch ? 'match' : '**differ from**'} the lines' sums. \`em list\` beyond start-up: **${fmtMs(e.listBeyondMs)}** (${fmtInt(e.listCount)} messages listed).`,
+    `CPU time beyond start-up (not inflated by other work on the machine): collect + generate ${e.collectGenerateCpuBeyondMs === undefined ? 'n/a' : fmtMs(e.collectGenerateCpuBeyondMs)}, \`em list\` ${e.listCpuBeyondMs === undefined ? 'n/a' : fmtMs(e.listCpuBeyondMs)}.`,
+    '',
+  ];
+  return { console: [...lines, ''].join('\n'), lines, markdown, checks };
 }
 
 await main();

@@ -23,6 +23,7 @@ import {
 } from '../store/em.js';
 import { getRecord, updateRecordData } from '../store/records.js';
 import { isVrnFormat } from '../lib/vrn.js';
+import { fieldsOfMessages } from '../store/em-lines.js';
 import { canDelete, createActions, offeredActions, processingOf, chooseResult, RefusedError } from './engine.js';
 import { ACTION_TYPE_LABEL, isHiddenField, loadEmSetup, RESPONSE_TYPE_LABEL, VRN_FIELD, type EmSetup } from './model.js';
 
@@ -79,9 +80,16 @@ export function conceal(text: string, hidden: Iterable<string>): string {
 }
 
 export function messageView(ctx: Context, setup: EmSetup, row: MessageRow): MessageView {
-  const fields = getFields(ctx.db, ctx.company, row.message);
-  let next: string[] = [];
-  if (setup.processings.has(row.processing)) next = offeredActions(setup, row.processing, row.status).map((a) => a.name);
+  return viewOf(setup, row, getFields(ctx.db, ctx.company, row.message));
+}
+
+function viewOf(setup: EmSetup, row: MessageRow, fields: Record<string, string>, offered?: Map<string, string[]>): MessageView {
+  const key = `${row.processing}\u0000${row.status}`;
+  let next = offered?.get(key);
+  if (!next) {
+    next = setup.processings.has(row.processing) ? offeredActions(setup, row.processing, row.status).map((a) => a.name) : [];
+    offered?.set(key, next);
+  }
   return {
     message: row.message,
     processing: row.processing,
@@ -90,7 +98,7 @@ export function messageView(ctx: Context, setup: EmSetup, row: MessageRow): Mess
     toDate: row.toDate,
     status: row.status,
     fields: visibleFields(setup, fields),
-    nextActions: next,
+    nextActions: [...next],
   };
 }
 
@@ -109,7 +117,11 @@ export function parseMessageNumber(text: string | number): number {
 export function listMessageViews(ctx: Context, filter: { processing?: string; status?: string } = {}): MessageView[] {
   const setup = loadEmSetup(ctx.db, ctx.company);
   if (filter.processing !== undefined) processingOf(setup, filter.processing);
-  return listMessages(ctx.db, ctx.company, filter).map((r) => messageView(ctx, setup, r));
+  // One query for every message's fields, and the offered actions once per processing and status:
+  // `em list` over 10,000 messages stays a fraction of a second.
+  const fields = fieldsOfMessages(ctx.db, ctx.company, filter);
+  const offered = new Map<string, string[]>();
+  return listMessages(ctx.db, ctx.company, filter).map((r) => viewOf(setup, r, fields.get(r.message) ?? {}, offered));
 }
 
 function logViews(setup: EmSetup, ctx: Context, message?: number): LogView[] {

@@ -21,7 +21,6 @@ import {
   listItems,
   releaseMessage,
   setField,
-  setItemStatus,
   setLogItems,
   setLogText,
   updateMessage,
@@ -30,15 +29,14 @@ import {
 import { readReturnFields } from '../vat/return-file.js';
 import { isVatLinesFile } from '../vat/vat-lines.js';
 import { collectFromLines } from './collect-lines.js';
+import { describeItemNumbers, moveItemsWithMessage, reportableTotals } from './item-totals.js';
 import { BOXES, checkReturn, type RawField } from '../vat/nine-box.js';
 import { vat100Workbook } from '../vat/vat100.js';
-import { totalBoxes } from './boxes.js';
 import {
   chainedAction,
   chooseResult,
   EXCLUDED_ITEM_STATUS,
   itemStatusOf,
-  movingItems,
   offeredActions,
   processingOf,
   refusal,
@@ -301,9 +299,7 @@ async function runStep(ctx: Context, setup: EmSetup, message: MessageRow, action
         updateMessage(ctx.db, ctx.company, message.message, { status: to, at: endedAt });
         const itemStatus = itemStatusOf(setup, to);
         if (itemStatus) {
-          const moving = movingItems(listItems(ctx.db, ctx.company, message.message)).filter((i) => i.status !== itemStatus);
-          setItemStatus(ctx.db, ctx.company, moving.map((i) => i.item), itemStatus);
-          for (const i of moving) changedItems.add(i.item);
+          for (const item of moveItemsWithMessage(ctx, message.message, itemStatus)) changedItems.add(item);
         }
       }
       // Every item change is logged by number, so a bulk change can be traced and reversed.
@@ -393,30 +389,26 @@ async function collectFromFile(sc: StepContext): Promise<ActionResult> {
 
 // ---------- Generate report ----------
 
-function reportable(sc: StepContext) {
-  return movingItems(listItems(sc.ctx.db, sc.ctx.company, sc.message.message));
-}
 
 function generate(sc: StepContext): ActionResult {
   const periodKey = sc.fields[PERIOD_KEY_FIELD] ?? '';
   if (!periodKey) {
     return { outcome: 'TechnicalError', text: `message ${sc.message.message} has no period (it was not created by the obligations import)` };
   }
-  const items = reportable(sc);
+  const { items, boxes } = reportableTotals(sc.ctx, sc.message.message);
   if (!items.length) return { outcome: 'TechnicalError', text: 'there are no message items to report: run Collect data first' };
-  const { text } = generateDeclarationJson(totalBoxes(items), periodKey);
+  const { text } = generateDeclarationJson(boxes, periodKey);
   const name = sc.action.fileName || 'VAT_return.json';
   return {
     outcome: 'Successfull',
-    text: `Generated ${name} from ${items.length} item${items.length === 1 ? '' : 's'} (${items.map((i) => i.item).join(', ')})`,
+    text: `Generated ${name} from ${items.length} item${items.length === 1 ? '' : 's'} (${describeItemNumbers(items)})`,
     attachments: [{ name, mediaType: 'application/json', content: new TextEncoder().encode(text) }],
   };
 }
 
 async function preview(sc: StepContext): Promise<ActionResult> {
-  const items = reportable(sc);
+  const { items, boxes } = reportableTotals(sc.ctx, sc.message.message);
   if (!items.length) return { outcome: 'TechnicalError', text: 'there are no message items to preview: run Collect data first' };
-  const boxes = totalBoxes(items);
   // The preview is for people: it carries no period key.
   const { workbook } = await vat100Workbook(
     { ...boxes, periodKey: '', finalised: false },

@@ -37,16 +37,22 @@ export function insertItemsBulk(
 ): number[] {
   if (items.length === 0) return [];
   const first = reserveNumbers(db, company, 'Message item', items.length);
-  const insert = db.prepare(
-    `INSERT INTO em_items (company, item, message, item_type, status, item_date, document, account, description, boxes, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  // Many rows per statement: one JS→SQLite call per batch instead of per row (100,000 VAT lines).
+  const BATCH = 64;
+  const sql = (n: number) =>
+    `INSERT INTO em_items (company, item, message, item_type, status, item_date, document, account, description, boxes, created_at) VALUES ${Array(n).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+  const full = db.prepare(sql(BATCH));
   const numbers: number[] = new Array<number>(items.length);
-  for (let i = 0; i < items.length; i++) {
-    const it = items[i];
-    const item = first + i;
-    insert.run(company, item, common.message, common.itemType, common.status, it.itemDate, it.document, it.account, it.description, JSON.stringify(it.boxes), common.at);
-    numbers[i] = item;
+  const params: unknown[] = [];
+  for (let start = 0; start < items.length; start += BATCH) {
+    const end = Math.min(start + BATCH, items.length);
+    params.length = 0;
+    for (let i = start; i < end; i++) {
+      const it = items[i];
+      numbers[i] = first + i;
+      params.push(company, first + i, common.message, common.itemType, common.status, it.itemDate, it.document, it.account, it.description, JSON.stringify(it.boxes), common.at);
+    }
+    (end - start === BATCH ? full : db.prepare(sql(end - start))).run(...params);
   }
   return numbers;
 }
@@ -86,4 +92,52 @@ export function deleteItemsInStatus(db: Db, company: string, message: number, st
 export function itemDescriptions(db: Db, company: string, message: number): Map<number, string> {
   const rows = db.prepare(`SELECT item, description FROM em_items WHERE company = ? AND message = ? AND description <> ''`).raw().all(company, message) as [number, string][];
   return new Map(rows);
+}
+
+/**
+ * Moves the message's items to `status` except those in `keep` (excluded items stay excluded) and
+ * those already there, in one statement; returns the moved item numbers.
+ */
+export function moveMessageItems(db: Db, company: string, message: number, status: string, keep: string[]): number[] {
+  const placeholders = keep.map(() => '?').join(', ');
+  const rows = db
+    .prepare(
+      `UPDATE em_items SET status = ? WHERE company = ? AND message = ? AND status <> ?${keep.length ? ` AND status NOT IN (${placeholders})` : ''} RETURNING item`,
+    )
+    .raw()
+    .all(status, company, message, status, ...keep) as [number][];
+  return rows.map((r) => r[0]).sort((a, b) => a - b);
+}
+
+/** Item numbers and box JSON texts of the message's items not in `skip` (the excluded ones), in item order. */
+export function itemBoxTexts(db: Db, company: string, message: number, skip: string[]): { items: number[]; boxes: string[] } {
+  const placeholders = skip.map(() => '?').join(', ');
+  const items: number[] = [];
+  const boxes: string[] = [];
+  const stmt = db
+    .prepare(`SELECT item, boxes FROM em_items WHERE company = ? AND message = ?${skip.length ? ` AND status NOT IN (${placeholders})` : ''} ORDER BY item`)
+    .raw();
+  for (const [item, json] of stmt.iterate(company, message, ...skip) as IterableIterator<[number, string]>) {
+    items.push(item);
+    boxes.push(json);
+  }
+  return { items, boxes };
+}
+
+/** The additional field values of every message matching the filter, in one query: message → field → value. */
+export function fieldsOfMessages(db: Db, company: string, filter: { processing?: string; status?: string } = {}): Map<number, Record<string, string>> {
+  const rows = db
+    .prepare(
+      `SELECT f.message, f.field, f.value FROM em_message_fields f JOIN em_messages m ON m.company = f.company AND m.message = f.message
+       WHERE f.company = @company AND (@processing IS NULL OR m.processing = @processing) AND (@status IS NULL OR m.status = @status)`,
+    )
+    .raw()
+    .all({ company, processing: filter.processing ?? null, status: filter.status ?? null }) as [number, string, string][];
+  const out = new Map<number, Record<string, string>>();
+  for (const [message, field, value] of rows) {
+    let fields = out.get(message);
+    if (!fields) out.set(message, (fields = Object.create(null) as Record<string, string>));
+    fields[field] = value;
+  }
+  return out;
 }

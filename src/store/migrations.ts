@@ -231,8 +231,6 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE secrets ADD COLUMN origin TEXT;
   ALTER TABLE oauth_tokens ADD COLUMN origin TEXT;
   ALTER TABLE oauth_tokens ADD COLUMN revoked_at TEXT;`,
-  // Items collected from VAT lines keep the line's description; documents are looked up across a
-  // processing's messages ("linked to message N") when lines are collected.
-  `ALTER TABLE em_items ADD COLUMN description TEXT NOT NULL DEFAULT '';
-  CREATE INDEX em_items_by_document ON em_items (company, document);`,
+  // Items collected from VAT lines keep the line's description.
+  `ALTER TABLE em_items ADD COLUMN description TEXT NOT NULL DEFAULT '';`,
 ];

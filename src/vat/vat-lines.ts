@@ -44,8 +44,12 @@ export interface VatLine {
   date: string;
   account: string;
   description: string;
-  /** Only the boxes with a value in the file. */
-  boxes: Partial<Record<LineBoxField, Decimal>>;
+  /**
+   * Only the boxes with a value in the file, as exact decimal text with its written scale ("-12.50"; no
+   * "£" or thousands commas). Text, not Decimal objects: 100,000 lines are held at once before any is
+   * written (all or nothing), and text is what a message item keeps.
+   */
+  boxes: Partial<Record<LineBoxField, string>>;
 }
 
 export interface LineProblem {
@@ -229,11 +233,11 @@ export class VatLinesCollector {
     }
     const account = text(c.account, TEXT_LIMITS.account);
     const description = text(c.description, TEXT_LIMITS.description);
-    const boxes: Partial<Record<LineBoxField, Decimal>> = {};
+    const boxes: Partial<Record<LineBoxField, string>> = {};
     for (const [column, field] of c.boxes) {
       const { value, error } = parseLineAmount(values[column] ?? '');
       if (error) problem(column, `${column}: ${error.slice(0, 200)}`);
-      else if (value) boxes[field] = value;
+      else if (value) boxes[field] = value.toString();
     }
     if (problems.length === before) this.lines.push({ row, document, date, account, description, boxes });
   }
@@ -298,7 +302,7 @@ export function lineBoxTexts(line: VatLine): Record<string, string> {
   const out: Record<string, string> = {};
   for (const field of LINE_BOX_FIELDS) {
     const v = line.boxes[field];
-    if (v) out[field] = v.toString();
+    if (v !== undefined) out[field] = v;
   }
   return out;
 }

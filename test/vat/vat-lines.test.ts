@@ -88,7 +88,7 @@ describe('VAT lines: what is accepted', () => {
   it('the shipped sample packages-data/examples/VAT-lines.csv is valid', async () => {
     const lines = await readVatLines(join(ROOT, 'packages-data', 'examples', 'VAT-lines.csv'));
     expect(lines.length).toBeGreaterThanOrEqual(5);
-    expect(lines.some((l) => l.boxes.vatDueSales?.isNegative)).toBe(true); // it shows a credit note
+    expect(lines.some((l) => l.boxes.vatDueSales?.startsWith('-'))).toBe(true); // it shows a credit note
   });
 });
 
