@@ -199,7 +199,8 @@ async function submit(sc: StepContext, ws: WebServiceDef, baseUrl: string): Prom
   const confirm = async () => (sc.io.confirmSend ? sc.io.confirmSend({ declaration: LEGAL_DECLARATION, rows: boxRows(ret), message: message.message }) : false);
   const responseName = action.fileName || 'response.json';
   try {
-    const result = await submitReturn(t, ret, { confirm, exactBody: text });
+    // resume: a run killed after sending left this same file filed (or in doubt); going on is safe.
+    const result = await submitReturn(t, ret, { confirm, exactBody: text, resume: true });
     const received = result.bodyText ?? result.lookupText ?? '';
     return {
       outcome: 'Successfull',

@@ -30,6 +30,7 @@ import { readReturnFields } from '../vat/return-file.js';
 import { isVatLinesFile } from '../vat/vat-lines.js';
 import { collectFromLines } from './collect-lines.js';
 import { describeItemNumbers, moveItemsWithMessage, reportableTotals } from './item-totals.js';
+import { deleteLog, finishLog, markInterrupted, startLog } from '../store/em-lines.js';
 import { BOXES, checkReturn, type RawField } from '../vat/nine-box.js';
 import { vat100Workbook } from '../vat/vat100.js';
 import {
@@ -222,6 +223,8 @@ export async function runMessage(ctx: Context, request: RunRequest, io: RunIo): 
   if (!claim.ok) {
     throw new MtdvatError(`message ${message.message} is being processed by process ${claim.pid} (since ${claim.since}); wait for it to finish, then look at \`mtdvat em show ${message.message}\``);
   }
+  // Rows left "Running" by a process that died (kill -9, power cut) are shown as Interrupted.
+  markInterrupted(ctx.db, ctx.company, message.message, new Date().toISOString());
   const steps: Step[] = [];
   try {
     let first = true;
@@ -255,12 +258,15 @@ async function runStep(ctx: Context, setup: EmSetup, message: MessageRow, action
     request,
     io: { ...io, announce: io.announce ? (line) => io.announce!(conceal(line, hidden)) : undefined },
   };
+  // The row exists while the action runs: if this process is killed, the next run marks it Interrupted.
+  const logId = startLog(ctx.db, ctx.company, { message: message.message, action: action.name, statusFrom: message.status, user: request.user, startedAt, pid: process.pid });
   let result: ActionResult;
   try {
     result = await perform(sc);
   } catch (error) {
     // Refusals and usage errors change nothing: the message stays where it is.
     if (error instanceof UsageError || error instanceof RefusedError || !(error instanceof MtdvatError)) {
+      deleteLog(ctx.db, logId);
       if (error instanceof Error) error.message = conceal(error.message, hidden);
       throw error;
     }
@@ -274,18 +280,7 @@ async function runStep(ctx: Context, setup: EmSetup, message: MessageRow, action
   const text = conceal(result.text, hidden);
   return ctx.db
     .transaction((): Step => {
-      const logId = insertLog(ctx.db, ctx.company, {
-        message: message.message,
-        action: action.name,
-        statusFrom: message.status,
-        statusTo: to,
-        responseType: RESPONSE_TYPE_LABEL[choice.responseType],
-        user: request.user,
-        startedAt,
-        endedAt,
-        text,
-        items: [],
-      });
+      finishLog(ctx.db, logId, { statusTo: to, responseType: RESPONSE_TYPE_LABEL[choice.responseType], endedAt, text });
       const names: string[] = [];
       for (const a of result.attachments ?? []) {
         insertAttachment(ctx.db, ctx.company, { message: message.message, logId, name: a.name, mediaType: a.mediaType, content: a.content, at: endedAt });

@@ -102,8 +102,12 @@ export interface RunningSandbox {
     throttled: number;
     /** Return submissions being held by a `submit-delay` fault right now. */
     submitsHeld: number;
+    /** Requests being held by a `delay` fault right now. */
+    requestsHeld: number;
     /** Returns stored (filed) so far, over all VRNs. */
     returnsFiled: number;
+    /** Return submissions (POSTs) that reached the VAT API, stored or not: a client that never sends twice adds one per period. */
+    submitAttempts: number;
   };
   /** Queue a one-shot fault. */
   injectFault(f: SandboxFault): void;
@@ -121,6 +125,8 @@ export type SandboxFault =
    * finishes the request either way, as HMRC would once the body has arrived.
    */
   | { kind: 'submit-delay'; delayMs: number; stage?: 'before-store' | 'after-store' }
+  /** Holds the next request whose path starts with `pathPrefix` (and has `method`, if given) before it is handled. */
+  | { kind: 'delay'; pathPrefix: string; method?: string; delayMs: number }
   | { kind: 'token-error'; status: number; body: unknown }
   | { kind: 'status'; path: string; status: number; body?: unknown; times?: number };
 
@@ -276,6 +282,10 @@ function parseFault(v: unknown): SandboxFault | undefined {
       return { kind: f.kind };
     case 'submit-timeout-after-store':
       return typeof f.delayMs === 'number' ? { kind: f.kind, delayMs: f.delayMs } : undefined;
+    case 'delay':
+      return typeof f.pathPrefix === 'string' && f.pathPrefix.startsWith('/') && typeof f.delayMs === 'number' && f.delayMs >= 0 && f.delayMs <= 600_000 && (f.method === undefined || typeof f.method === 'string')
+        ? { kind: f.kind, pathPrefix: f.pathPrefix, delayMs: f.delayMs, ...(typeof f.method === 'string' ? { method: f.method.toUpperCase() } : {}) }
+        : undefined;
     case 'submit-delay':
       return typeof f.delayMs === 'number' && f.delayMs >= 0 && f.delayMs <= 600_000 && (f.stage === undefined || f.stage === 'before-store' || f.stage === 'after-store')
         ? { kind: f.kind, delayMs: f.delayMs, stage: f.stage }
@@ -334,6 +344,16 @@ async function dispatch(ctx: Ctx, api: RunningSandbox, testRoutes: boolean): Pro
     if (ctx.path.startsWith('/__control/')) return handleControl(ctx, api);
   }
   state.counters.requests++;
+
+  const delay = state.takeFault('delay', (f) => ctx.path.startsWith(f.pathPrefix) && (f.method === undefined || f.method === ctx.method));
+  if (delay) {
+    state.counters.requestsHeld++;
+    try {
+      await new Promise((resolve) => setTimeout(resolve, delay.delayMs).unref());
+    } finally {
+      state.counters.requestsHeld--;
+    }
+  }
 
   const statusFault = state.takeFault('status', (f) => f.path === ctx.path || f.path === ctx.path + ctx.url.search);
   if (statusFault) {
@@ -450,7 +470,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       requests: state.counters.requests,
       throttled: state.counters.throttled,
       submitsHeld: state.counters.submitsHeld,
+      requestsHeld: state.counters.requestsHeld,
       returnsFiled: state.returns.size,
+      submitAttempts: state.counters.submitAttempts,
     }),
     injectFault: (f) => {
       state.faults.push(f);

@@ -128,7 +128,7 @@ export class SandboxState {
   readonly rateWindows = new Map<string, number[]>();
   /** clientId → `${method} ${pathTemplate}` → last request's fraud-header feedback. */
   readonly feedback = new Map<string, Map<string, FeedbackRecord>>();
-  readonly counters = { tokenRequests: 0, tokenRequestsByGrant: {} as Record<string, number>, requests: 0, throttled: 0, submitsHeld: 0 };
+  readonly counters = { tokenRequests: 0, tokenRequestsByGrant: {} as Record<string, number>, requests: 0, throttled: 0, submitsHeld: 0, submitAttempts: 0, requestsHeld: 0 };
 
   constructor(
     readonly clock: SandboxClock,

@@ -360,6 +360,7 @@ function chargeRef(): string {
 
 export async function handleSubmitReturn(ctx: Ctx, token: AccessTokenRecord, vrn: string): Promise<void> {
   const state = ctx.state;
+  state.counters.submitAttempts++;
   const now = state.clock.now();
   // HMRC sends Receipt-ID/Receipt-Timestamp on this endpoint's error responses too.
   const receipt: Record<string, string> = { 'Receipt-ID': randomUUID(), 'Receipt-Timestamp': isoSeconds(now) };

@@ -141,3 +141,44 @@ export function fieldsOfMessages(db: Db, company: string, filter: { processing?:
   }
   return out;
 }
+
+/** The response type of an action log row while its action runs. */
+export const RUNNING = 'Running';
+/** The response type of a row whose process ended (killed, crashed) before its action finished. */
+export const INTERRUPTED = 'Interrupted';
+
+/** Writes the row of an action that starts now (committed at once, so a killed run leaves a trace). */
+export function startLog(db: Db, company: string, l: { message: number; action: string; statusFrom: string; user: string; startedAt: string; pid: number }): number {
+  const r = db
+    .prepare(
+      `INSERT INTO em_log (company, message, action, status_from, status_to, response_type, user_name, started_at, ended_at, text, items)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, '[]')`,
+    )
+    .run(company, l.message, l.action, l.statusFrom, l.statusFrom, RUNNING, l.user, l.startedAt, `running in process ${l.pid}`);
+  return Number(r.lastInsertRowid);
+}
+
+/** Completes a started row. */
+export function finishLog(db: Db, id: number, l: { statusTo: string; responseType: string; endedAt: string; text: string }): void {
+  db.prepare('UPDATE em_log SET status_to = ?, response_type = ?, ended_at = ?, text = ? WHERE id = ?').run(l.statusTo, l.responseType, l.endedAt, l.text, id);
+}
+
+export function deleteLog(db: Db, id: number): void {
+  db.prepare('DELETE FROM em_log WHERE id = ?').run(id);
+}
+
+/**
+ * Marks the message's rows still "Running" as Interrupted; call once the message is claimed, when no
+ * live process can own them. Returns their ids.
+ */
+export function markInterrupted(db: Db, company: string, message: number, at: string): number[] {
+  const rows = db
+    .prepare(
+      `UPDATE em_log SET response_type = ?, ended_at = ?,
+         text = 'the process running this action ended before it finished (' || text || '); nothing after its last saved step happened here — run the action again'
+       WHERE company = ? AND message = ? AND response_type = ? RETURNING id`,
+    )
+    .raw()
+    .all(INTERRUPTED, at, company, message, RUNNING) as [number][];
+  return rows.map((r) => r[0]);
+}

@@ -379,6 +379,13 @@ export interface SubmitOptions {
    * `ret`, so what HMRC receives is byte for byte the file the user generated and saw.
    */
   exactBody?: string;
+  /**
+   * Send report of an electronic message: when an earlier attempt with this very body (same SHA-256)
+   * is filed, or had no known outcome and HMRC holds it, that attempt was this submission — a run
+   * killed after sending. Its receipt (or HMRC's stored return) is returned so the message goes on,
+   * instead of stopping at "already filed". A different body for the period is still refused.
+   */
+  resume?: boolean;
 }
 
 /**
@@ -399,7 +406,14 @@ export async function submitReturn(t: VatTarget, ret: VatReturn, options: Submit
   const key = { company: ctx.company, vrn, periodKey };
 
   const existing = getReceipt(ctx.db, ctx.company, vrn, periodKey);
+  const sameBody = options.resume === true && existing?.bodySha256 === bodySha256;
   if (existing?.status === 'filed') {
+    if (sameBody) {
+      const note = 'an earlier run sent this same return and HMRC recorded it (the run ended before it could go on); nothing was sent again';
+      if (existing.processingDate) return { outcome: 'filed-after-error', receipt: existing, note, bodyText: receiptBody(existing) };
+      const found = await findReturn(t, periodKey);
+      if (found) return { outcome: 'filed-after-error', receipt: existing, note, lookupText: found.bodyText };
+    }
     throw new AlreadyFiled(vrn, periodKey, existing);
   }
   if (existing && (existing.status === 'sending' || existing.status === 'unknown')) {
@@ -408,7 +422,12 @@ export async function submitReturn(t: VatTarget, ret: VatReturn, options: Submit
     const found = await findReturn(t, periodKey);
     if (found) {
       updateReceipt(ctx.db, key, { status: 'filed' });
-      throw new AlreadyFiled(vrn, periodKey, getReceipt(ctx.db, ctx.company, vrn, periodKey));
+      const receipt = getReceipt(ctx.db, ctx.company, vrn, periodKey)!;
+      if (sameBody && sameBoxes(found, ret)) {
+        const note = 'an earlier run sent this same return and ended before HMRC answered; HMRC recorded it, so nothing was sent again';
+        return { outcome: 'filed-after-error', receipt, note, lookupText: found.bodyText };
+      }
+      throw new AlreadyFiled(vrn, periodKey, receipt);
     }
     updateReceipt(ctx.db, key, { status: 'failed' });
   }
@@ -496,6 +515,16 @@ export async function submitReturn(t: VatTarget, ret: VatReturn, options: Submit
   }
   updateReceipt(ctx.db, key, { status: 'failed' });
   throw new HmrcError(`${first}; HMRC has not recorded the return, so it was NOT filed. It is safe to submit again.`, response?.status, 'SUBMIT_FAILED');
+}
+
+/** HMRC's submit answer rebuilt from a stored receipt (the run that received it ended before saving it elsewhere). */
+function receiptBody(r: Receipt): string {
+  const body: Record<string, string> = {};
+  if (r.processingDate) body.processingDate = r.processingDate;
+  if (r.formBundleNumber) body.formBundleNumber = r.formBundleNumber;
+  if (r.paymentIndicator) body.paymentIndicator = r.paymentIndicator;
+  if (r.chargeRefNumber) body.chargeRefNumber = r.chargeRefNumber;
+  return JSON.stringify(body);
 }
 
 class AlreadyFiled extends AlreadyFiledError {
