@@ -37,6 +37,10 @@ export const EXECUTABLE_CLASSES: Record<string, ClassSpec> = {
   TestSubmitVATReturn: { kind: 'submit', test: true, method: 'POST' },
   RequestVATLiabilities: { kind: 'liabilities', test: false, method: 'GET' },
   RequestVATPayments: { kind: 'payments', test: false, method: 'GET' },
+  // mtdvat's extension: D365 requests liabilities and payments in the production processing only; the
+  // predefined TEST processing has these so the sandbox and the emulator can exercise them.
+  TestRequestVATLiabilities: { kind: 'liabilities', test: true, method: 'GET' },
+  TestRequestVATPayments: { kind: 'payments', test: true, method: 'GET' },
 };
 
 /** What the CLI provides: the consent prompt for fraud headers, the declaration prompt, stderr lines. */

@@ -119,6 +119,9 @@ export const ACTIONS: ExpectedAction[] = [
   { name: 'Request VAT liabilities', types: CALL, executableClass: 'RequestVATLiabilities', webService: 'HMRC GET' },
   { name: 'Create VAT payments request', types: ['CreateMessage'] },
   { name: 'Request VAT payments', types: CALL, executableClass: 'RequestVATPayments', webService: 'HMRC GET' },
+  // mtdvat's extension (not in Microsoft's package): the TEST processing requests liabilities and payments too.
+  { name: 'Test requests VAT liabilities', types: CALL, executableClass: 'TestRequestVATLiabilities', webService: 'HMRC sandbox GET' },
+  { name: 'Test requests VAT payments', types: CALL, executableClass: 'TestRequestVATPayments', webService: 'HMRC sandbox GET' },
 ];
 
 function links(retrieve: string, submit: string, extra: ExpectedLink[]): ExpectedLink[] {
@@ -143,7 +146,13 @@ export const PROCESSINGS: ExpectedProcessing[] = [
   {
     name: 'UK MTD VAT TEST',
     kind: 'sandbox',
-    links: links('Test retrieves VAT obligations', 'Test submits VAT return', []),
+    // Lines 13–16 are mtdvat's extension, so the sandbox and the emulator can exercise liabilities and payments.
+    links: links('Test retrieves VAT obligations', 'Test submits VAT return', [
+      { action: 'Create VAT liabilities request', runSeparately: true },
+      { action: 'Test requests VAT liabilities', runSeparately: true },
+      { action: 'Create VAT payments request', runSeparately: true },
+      { action: 'Test requests VAT payments', runSeparately: true },
+    ]),
   },
   {
     name: 'UK MTD VAT returns',
@@ -212,6 +221,8 @@ export const EXECUTABLE_CLASSES: ExpectedExecutableClass[] = [
   { name: 'TestSubmitVATReturn', actionType: 'WEBService' },
   { name: 'RequestVATLiabilities', actionType: 'WEBService' },
   { name: 'RequestVATPayments', actionType: 'WEBService' },
+  { name: 'TestRequestVATLiabilities', actionType: 'WEBService' },
+  { name: 'TestRequestVATPayments', actionType: 'WEBService' },
 ];
 
 export const POPULATE_ACTION = {

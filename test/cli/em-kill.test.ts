@@ -57,7 +57,7 @@ beforeAll(async () => {
   env = await startEmEmulator();
   // Five more periods: move HMRC's clock on fifteen months and retrieve the obligations again.
   env.sb.clock.advance(15 * 31 * 86_400_000);
-  const req = JSON.parse((await em(['new', '--processing', TEST_PROCESSING, '--json'])).stdout) as { message: number };
+  const req = JSON.parse((await em(['new', '--processing', TEST_PROCESSING, '--action', 'Create VAT obligation request', '--json'])).stdout) as { message: number };
   const run = await em(['run', String(req.message), '--yes', '--json']);
   expect(run.code, run.stderr).toBe(0);
   const open = JSON.parse((await em(['list', '--processing', TEST_PROCESSING, '--status', 'New VAT return', '--json'])).stdout) as { message: number }[];

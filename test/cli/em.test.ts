@@ -108,7 +108,7 @@ afterAll(async () => {
 
 describe('filing the D365 way (mtdvat em) against the emulator', () => {
   it('an HMRC action without a VRN refuses and says how to set it', async () => {
-    const m = await em(['new', '--processing', TEST, '--json']);
+    const m = await em(['new', '--processing', TEST, '--action', 'Create VAT obligation request', '--json']);
     expect(m.code, m.stderr).toBe(0);
     const msg = (JSON.parse(m.stdout) as { message: number }).message;
     const r = await em(['run', String(msg), '--yes']);
@@ -128,7 +128,7 @@ describe('filing the D365 way (mtdvat em) against the emulator', () => {
     expect(test.fields.periodKey).toBe('');
     expect(test.actions.find((a) => a.action === 'Import VAT obligations')!.runSeparately).toBe(false);
 
-    const created = await em(['new', '--processing', TEST, '--json']);
+    const created = await em(['new', '--processing', TEST, '--action', 'Create VAT obligation request', '--json']);
     expect(created.code, created.stderr).toBe(0);
     const request = JSON.parse(created.stdout) as { message: number; status: string; nextActions: string[]; fields: Record<string, string> };
     expect(request).toMatchObject({ status: 'New obligation request', nextActions: ['Test retrieves VAT obligations'], fields: { 'Tax registration number': VRN } });
@@ -152,7 +152,7 @@ describe('filing the D365 way (mtdvat em) against the emulator', () => {
     expect(list[0].nextActions).toEqual(['Populate VAT return records', 'Ready to generate VAT return']);
 
     // Retrieving again updates the messages it holds; it never duplicates them.
-    const again = JSON.parse((await em(['new', '--processing', TEST, '--json'])).stdout) as { message: number };
+    const again = JSON.parse((await em(['new', '--processing', TEST, '--action', 'Create VAT obligation request', '--json'])).stdout) as { message: number };
     const rerun = JSON.parse((await em(['run', String(again.message), '--yes', '--json'])).stdout) as Run;
     expect(rerun.steps[1].created).toEqual([]);
     expect(rerun.steps[1].log).toMatch(new RegExp(`${periodKeys.length} obligations: 0 new messages, ${periodKeys.length} updated`));

@@ -75,7 +75,7 @@ export async function startEmEmulator(): Promise<EmEmulator> {
   expect(obl.code, obl.stderr).toBe(0);
   const periodKeys = (JSON.parse(obl.stdout) as { obligations: { periodKey: string }[] }).obligations.map((o) => o.periodKey);
   expect((await runCli(t, ['em', 'processings', 'set', TEST_PROCESSING, '--field', `Tax registration number=${VRN}`])).code).toBe(0);
-  const request = JSON.parse((await runCli(t, ['em', 'new', '--processing', TEST_PROCESSING, '--json'])).stdout) as { message: number };
+  const request = JSON.parse((await runCli(t, ['em', 'new', '--processing', TEST_PROCESSING, '--action', 'Create VAT obligation request', '--json'])).stdout) as { message: number };
   const run = await runCli(t, ['em', 'run', String(request.message), '--yes', '--json']);
   expect(run.code, run.stderr).toBe(0);
   const list = JSON.parse((await runCli(t, ['em', 'list', '--processing', TEST_PROCESSING, '--status', 'New VAT return', '--json'])).stdout) as OpenMessage[];

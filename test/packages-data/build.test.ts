@@ -73,23 +73,23 @@ describe('predefined MTD VAT package', () => {
     ['Message item types', 1],
     ['Message additional fields', 6],
     ['Message additional field values', 2],
-    ['Executable class settings', 6],
+    ['Executable class settings', 8],
     ['Populate records actions', 1],
     ['Populate records data sources', 1],
     ['Electronic message processing', 2],
-    ['Message processing actions', 18],
-    ['Electronic message processing actions', 28],
+    ['Message processing actions', 20],
+    ['Electronic message processing actions', 32],
     ['Electronic message processing additional fields', 12],
   ])('%s has %i records', (entity, count) => {
     expect(committed.records.get(entity)).toHaveLength(count);
   });
 
-  it('links 12 actions to the TEST processing and 16 to the returns processing, in LINENUM order', () => {
+  it('links 16 actions to the TEST processing (lines 13–16 our extension: liabilities and payments) and 16 to the returns processing, in LINENUM order', () => {
     const links = committed.records.get('Electronic message processing actions')!;
     const of = (p: string) => links.filter((l) => l.PROCESSING === p).sort((a, b) => Number(a.LINENUM) - Number(b.LINENUM));
     const test = of('UK MTD VAT TEST');
     const prod = of('UK MTD VAT returns');
-    expect(test).toHaveLength(12);
+    expect(test).toHaveLength(16);
     expect(prod).toHaveLength(16);
     expect(test.map((l) => l.LINENUM)).toEqual(test.map((_, i) => String(i + 1)));
     expect(byName(test, 'ACTION', 'Test retrieves VAT obligations')).toMatchObject({ RUNSEPARATELY: 'Yes', INSEPARABLESEQUENCE: 'Obligation' });
@@ -98,6 +98,10 @@ describe('predefined MTD VAT package', () => {
     expect(byName(prod, 'ACTION', 'Import response for VAT return')).toMatchObject({ RUNSEPARATELY: 'No', INSEPARABLESEQUENCE: 'Submission' });
     expect(prod.map((l) => l.ACTION)).toContain('Request VAT payments');
     expect(test.map((l) => l.ACTION)).not.toContain('Submit VAT return');
+    // The TEST processing requests liabilities and payments with the Test classes (never production).
+    expect(test.slice(12).map((l) => l.ACTION)).toEqual(['Create VAT liabilities request', 'Test requests VAT liabilities', 'Create VAT payments request', 'Test requests VAT payments']);
+    const actions = committed.records.get('Message processing actions')!;
+    expect(byName(actions, 'ACTION', 'Test requests VAT payments')).toMatchObject({ EXECUTABLECLASS: 'TestRequestVATPayments', WEBSERVICE: 'HMRC sandbox GET' });
   });
 
   it('wires actions to classes, web services and statuses', () => {

@@ -37,7 +37,7 @@ function msgPositional<T>(y: Argv<T>): Argv<T & MsgArgs> {
 
 async function printMessages(views: MessageView[], json: boolean): Promise<void> {
   if (json) return printJson(views);
-  if (!views.length) return info('No electronic messages. Create one with `mtdvat em new --processing "UK MTD VAT TEST"`.');
+  if (!views.length) return info('No electronic messages. Create one with `mtdvat em new --processing "UK MTD VAT TEST" --action "Create VAT obligation request"`.');
   print(
     table(
       ['Message', 'Processing', 'Description', 'From', 'To', 'Status', 'Next actions'],
@@ -151,7 +151,14 @@ const show: CommandModule<GlobalArgs, MsgArgs> = {
   builder: (y) => msgPositional(y),
   handler: async (argv) => {
     const { messageDetail, parseMessageNumber } = await import('../../em/messages.js');
-    const d = await withContext(argv, (ctx) => messageDetail(ctx, parseMessageNumber(argv.message)));
+    const { latestHmrcTable } = await import('../../em/responses.js');
+    const { loadEmSetup } = await import('../../em/model.js');
+    const d = await withContext(argv, (ctx) => {
+      const detail = messageDetail(ctx, parseMessageNumber(argv.message));
+      // HMRC's answer to a liabilities or payments request, read as a table (absent for other messages).
+      const hmrc = latestHmrcTable(ctx, loadEmSetup(ctx.db, ctx.company), detail.message);
+      return hmrc ? { ...detail, hmrcResponse: hmrc } : detail;
+    });
     if (argv.json) return printJson(d);
     print(`Message ${d.message} · ${clean(d.processing)} · ${clean(d.description)}`);
     print(`Period: ${d.fromDate ?? '-'} to ${d.toDate ?? '-'} · Status: ${clean(d.status)}`);
@@ -164,6 +171,13 @@ const show: CommandModule<GlobalArgs, MsgArgs> = {
     if (d.log.length) {
       print('\nAction log');
       print(table(['Log', 'Action', 'From', 'To', 'Response type', 'User', 'End', 'Text'], d.log.map((l) => [l.log, clean(l.action), clean(l.from), clean(l.to), l.responseType, clean(l.user), l.end, clean(l.text)])));
+    }
+    if ('hmrcResponse' in d && d.hmrcResponse) {
+      const h = d.hmrcResponse;
+      print(`\nHMRC's ${h.kind} (attachment ${h.attachment})`);
+      if (h.problem) print(`  ${clean(h.problem)}`);
+      else if (!h.rows.length) print(`  HMRC found no ${h.kind} for this period.`);
+      else print(table(h.columns, h.rows.map((r) => r.map(clean)), { align: h.columns.map((c) => (/amount/i.test(c) ? 'right' : 'left')) }));
     }
     if (d.attachments.length) {
       print('\nAttachments');
