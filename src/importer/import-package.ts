@@ -18,6 +18,8 @@ import { deletePending, deleteTokens, hasTokenState } from '../store/tokens.js';
 import { secretAddress } from '../store/secrets.js';
 import type { Vault } from '../vault/vault.js';
 import { EntityValidation, refersTo } from './validate.js';
+import { changedKinds, processingDependencies, type ProcessingDependencies } from '../setup/processing-dependencies.js';
+import { listMessages } from '../store/em.js';
 
 export interface ImportOptions {
   dryRun?: boolean;
@@ -191,6 +193,7 @@ export async function importPackage(ctx: Context, zipPath: string, options: Impo
 
     beginImmediate(db);
     inTransaction = true;
+    const runtimeBefore = processingDependencies(db, ctx.company);
     const writer = new RecordWriter(ctx, vault, result.jobId, new ChangeLog(result), result, !!options.replaceCredentials);
     for (const name of truncated) writer.truncate(name);
     const totalRecords = { value: 0 };
@@ -201,6 +204,7 @@ export async function importPackage(ctx: Context, zipPath: string, options: Impo
     checkReferences(ctx, registry, result);
     checkServiceOrigins(ctx, registry, result);
     if (result.errors.length) throw new ValidationFailed();
+    result.warnings.push(...runtimeChangeWarnings(ctx, runtimeBefore));
     if (options.dryRun) {
       rollback(db);
     } else {
@@ -642,3 +646,27 @@ export function listImportJobs(ctx: Context, limit = 50): ImportJob[] {
   }));
 }
 
+
+/**
+ * Electronic messages mid-way through a processing whose runtime setup (actions, statuses, web
+ * services, executable classes) this import changed: Microsoft's FAQ ("404 after re-importing the
+ * package") is this case done silently. Named in the import result so the user checks them first.
+ */
+function runtimeChangeWarnings(ctx: Context, before: Map<string, ProcessingDependencies>): string[] {
+  const after = processingDependencies(ctx.db, ctx.company);
+  const warnings: string[] = [];
+  for (const name of new Set([...before.keys(), ...after.keys()])) {
+    const kinds = changedKinds(before.get(name), after.get(name));
+    if (!kinds.length) continue;
+    const final = before.get(name)?.finalStatuses ?? new Set<string>();
+    const open = listMessages(ctx.db, ctx.company, { processing: name }).filter((m) => !final.has(m.status));
+    if (!open.length) continue;
+    const shown = open.slice(0, 20).map((m) => `${m.message} ("${m.status}")`);
+    warnings.push(
+      `processing "${name}": this import changed its ${kinds.join(', ')} while electronic message${open.length === 1 ? '' : 's'} ` +
+        `${shown.join(', ')}${open.length > shown.length ? ` and ${open.length - shown.length} more` : ''} ${open.length === 1 ? 'is' : 'are'} not in a final status; ` +
+        'check them with `mtdvat em show MSG` and `mtdvat verify` before running their next action',
+    );
+  }
+  return warnings;
+}
