@@ -9,7 +9,7 @@
  *
  * Options: `--sizes 10000,100000` (XML sizes), `--excel-sizes 10000`, `--no-write` (do not touch BENCHMARKS.md),
  * `--ui-only` (only the `mtdvat ui` figures, printed; BENCHMARKS.md untouched), `--em-only` (only the
- * Electronic messages figures, printed; BENCHMARKS.md untouched), `--em-lines N`, `--em-messages N`.
+ * Electronic messages figures; replaces just that section of BENCHMARKS.md), `--em-lines N`, `--em-messages N`.
  *
  * Also: Electronic messages — collect data from a CSV of 100,000 VAT lines and generate, and `em list`
  * over 10,000 messages (bench/em.ts).
@@ -268,7 +268,22 @@ async function main(): Promise<void> {
   const emMessages = Number(arg('--em-messages') ?? 10_000);
   if (process.argv.includes('--em-only')) {
     try {
-      process.stdout.write(renderEm(await benchEm(work, runChild, BIN, PREDEFINED_LOCAL, emLines, emMessages)).console);
+      const em = renderEm(await benchEm(work, runChild, BIN, PREDEFINED_LOCAL, emLines, emMessages));
+      process.stdout.write(em.console);
+      if (WRITE) {
+        // Only the Electronic messages section of BENCHMARKS.md is replaced (or added), with its own date.
+        const path = join(ROOT, 'BENCHMARKS.md');
+        const old = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
+        const cpu = cpus();
+        const stamp = `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`npm run bench -- --em-only\` on ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}; 1-minute load average ${LOAD_AT_START.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end.`;
+        const section = [em.markdown[0], '', stamp, '', ...em.markdown.slice(2), '### Targets', '', '| Target | Measured | Result |', '|---|---|---|', ...em.checks.map((c) => `| ${c.label} | ${c.measured} | ${c.ok ? 'met' : '**missed**'} |`), ''].join('\n');
+        const start = old.indexOf('## Electronic messages');
+        let next = start < 0 ? -1 : old.indexOf('\n## ', start + 3);
+        if (next >= 0) next += 1;
+        const updated = start < 0 ? `${old.trimEnd()}\n\n${section}` : `${old.slice(0, start)}${section}${next >= 0 ? `\n${old.slice(next)}` : ''}`;
+        writeFileSync(path, updated.endsWith('\n') ? updated : `${updated}\n`);
+        process.stderr.write(`updated the Electronic messages section of ${path}\n`);
+      }
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
