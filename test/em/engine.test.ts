@@ -38,13 +38,14 @@ describe('actions offered by initial status (shipped setup)', () => {
     [TEST, 'Sent VAT return', ['Import response for VAT return']],
     [TEST, 'Completed VAT return', []],
     [LIVE, 'New liabilities request', ['Request VAT liabilities']],
-    [TEST, 'New liabilities request', []],
+    // Our extension: the TEST processing requests liabilities and payments too (with the Test classes).
+    [TEST, 'New liabilities request', ['Test requests VAT liabilities']],
   ])('%s in "%s" offers %j', (processing, status, expected) => {
     expect(offeredActions(setup, processing, status).map((a) => a.name)).toEqual(expected);
   });
 
   it('create message actions per processing', () => {
-    expect(createActions(setup, TEST).map((a) => a.name)).toEqual(['Create VAT obligation request']);
+    expect(createActions(setup, TEST).map((a) => a.name)).toEqual(['Create VAT obligation request', 'Create VAT liabilities request', 'Create VAT payments request']);
     expect(createActions(setup, LIVE).map((a) => a.name)).toEqual(['Create VAT obligation request', 'Create VAT liabilities request', 'Create VAT payments request']);
   });
 

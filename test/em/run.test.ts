@@ -44,7 +44,7 @@ const OBLIGATIONS = {
 
 /** A request message whose retrieve step already attached HMRC's answer; the import then runs on it. */
 async function importAnswer(ctx: Context, answer: unknown): Promise<number[]> {
-  const req = newMessage(ctx, { processing: TEST, user: 'tester' });
+  const req = newMessage(ctx, { processing: TEST, action: 'Create VAT obligation request', user: 'tester' });
   updateMessage(ctx.db, ctx.company, req.message, { status: 'Retrieved VAT obligation', at: new Date().toISOString() });
   insertAttachment(ctx.db, ctx.company, { message: req.message, logId: null, name: 'response.json.txt', mediaType: 'application/json', content: new TextEncoder().encode(JSON.stringify(answer)), at: new Date().toISOString() });
   const r = await runMessage(ctx, { message: req.message, kind: 'import', user: 'tester' }, io);
@@ -74,7 +74,7 @@ describe('em runtime (no HMRC)', () => {
   it('New: a Create message action, the processing defaults, one log row', () => {
     const ctx = context();
     setProcessingField(ctx, TEST, 'Tax registration number', 'GB 666 555 497');
-    const m = newMessage(ctx, { processing: TEST, user: 'tester' });
+    const m = newMessage(ctx, { processing: TEST, action: 'Create VAT obligation request', user: 'tester' });
     expect(m).toMatchObject({ processing: TEST, status: 'New obligation request', fields: { 'Tax registration number': '666555497' }, nextActions: ['Test retrieves VAT obligations'] });
     expect(listLogViews(ctx, m.message)).toMatchObject([{ action: 'Create VAT obligation request', from: '', to: 'New obligation request', responseType: 'Successfully executed', user: 'tester' }]);
     expect(() => newMessage(ctx, { processing: 'UK MTD VAT returns', user: 'x' })).toThrow(/several kinds of message; choose one with --action/);
@@ -114,7 +114,7 @@ describe('em runtime (no HMRC)', () => {
   it('an empty or hostile answer: nothing found, or a Technical error naming the file', async () => {
     const ctx = context();
     expect(await importAnswer(ctx, {})).toEqual([]);
-    const req = newMessage(ctx, { processing: TEST, user: 't' });
+    const req = newMessage(ctx, { processing: TEST, action: 'Create VAT obligation request', user: 't' });
     updateMessage(ctx.db, ctx.company, req.message, { status: 'Retrieved VAT obligation', at: new Date().toISOString() });
     insertAttachment(ctx.db, ctx.company, { message: req.message, logId: null, name: 'response.json.txt', mediaType: 'application/json', content: new TextEncoder().encode('{"obligations":[{"periodKey":"18A1","start":"x"}]}'), at: '' });
     const r = await runMessage(ctx, { message: req.message, kind: 'import', user: 't' }, io);
@@ -177,7 +177,7 @@ describe('em runtime (no HMRC)', () => {
 
   it('a second run on a message held by a live process says which process holds it', async () => {
     const ctx = context();
-    const m = newMessage(ctx, { processing: TEST, user: 't' });
+    const m = newMessage(ctx, { processing: TEST, action: 'Create VAT obligation request', user: 't' });
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { stdio: 'ignore' });
     try {
       expect(claimMessage(ctx.db, ctx.company, m.message, child.pid!, '2026-01-01T00:00:00Z', () => true)).toEqual({ ok: true });
@@ -192,7 +192,7 @@ describe('em runtime (no HMRC)', () => {
   it('New is refused for a processing that does not exist; delete works where the status allows it', () => {
     const ctx = context();
     expect(() => newMessage(ctx, { processing: 'Nope', user: 't' })).toThrow(/no electronic message processing "Nope"/);
-    const m = newMessage(ctx, { processing: TEST, user: 't' });
+    const m = newMessage(ctx, { processing: TEST, action: 'Create VAT obligation request', user: 't' });
     deleteMessageChecked(ctx, m.message);
     expect(listMessageViews(ctx)).toEqual([]);
   });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { insertMessage } from '../../src/store/em.js';
 import { buildPackage, type TestEntity } from '../helpers/package-builder.js';
-import { shippedSetup } from '../helpers/em-setup.js';
+import { listRecords } from '../../src/store/records.js';
 import { makeHome, runCli, type TestHome } from '../helpers/setup-web-app.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -29,9 +29,16 @@ async function importJson(zip: string): Promise<Result> {
   return JSON.parse(r.stdout) as Result;
 }
 
-/** A package of one entity holding the shipped records of `entity`, changed by `change`. */
+/** A package of one entity holding the stored records of `entity` (as the local package imported them), changed by `change`. */
 async function changed(name: string, entity: string, label: string, change: (r: Record<string, string>) => void): Promise<string> {
-  const records = shippedSetup()[entity].map((r) => ({ ...r }));
+  const ctx = t.open();
+  let records: Record<string, string>[];
+  try {
+    records = listRecords(ctx.db, ctx.company, entity).map((r) => ({ ...r.data }));
+  } finally {
+    ctx.close();
+  }
+  expect(records.length).toBeGreaterThan(0);
   records.forEach(change);
   const e: TestEntity = { entityName: label, records, format: 'xml-element' };
   return buildPackage(dir, name, { entities: [e] });
