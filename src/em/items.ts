@@ -11,6 +11,7 @@ import { itemDescriptions } from '../store/em-lines.js';
 import { claimMessage, insertLog, listItems, releaseMessage, setItemStatus } from '../store/em.js';
 import { EXCLUDED_ITEM_STATUS, linkedActions, processingOf, RefusedError } from './engine.js';
 import { requireMessage } from './messages.js';
+import { isAlive } from './interrupted.js';
 import { loadEmSetup, RESPONSE_TYPE_LABEL, type ActionDef, type EmSetup } from './model.js';
 
 export interface ItemView {
@@ -114,14 +115,5 @@ export function changeItems(ctx: Context, message: number, items: number[], chan
       .immediate();
   } finally {
     releaseMessage(ctx.db, ctx.company, message, process.pid);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

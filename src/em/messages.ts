@@ -24,6 +24,7 @@ import {
 import { getRecord, updateRecordData } from '../store/records.js';
 import { isVrnFormat } from '../lib/vrn.js';
 import { fieldsOfMessages } from '../store/em-lines.js';
+import { settleInterrupted } from './interrupted.js';
 import { canDelete, createActions, offeredActions, processingOf, chooseResult, RefusedError } from './engine.js';
 import { ACTION_TYPE_LABEL, isHiddenField, loadEmSetup, RESPONSE_TYPE_LABEL, VRN_FIELD, type EmSetup } from './model.js';
 
@@ -148,12 +149,14 @@ function logViews(setup: EmSetup, ctx: Context, message?: number): LogView[] {
 export function listLogViews(ctx: Context, message?: number): LogView[] {
   const setup = loadEmSetup(ctx.db, ctx.company);
   if (message !== undefined) requireMessage(ctx, message);
+  settleInterrupted(ctx, message);
   return logViews(setup, ctx, message);
 }
 
 export function messageDetail(ctx: Context, message: number): MessageDetail {
   const setup = loadEmSetup(ctx.db, ctx.company);
   const row = requireMessage(ctx, message);
+  settleInterrupted(ctx, message);
   return {
     ...messageView(ctx, setup, row),
     items: listItems(ctx.db, ctx.company, message).map((i) => ({

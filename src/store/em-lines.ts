@@ -182,3 +182,15 @@ export function markInterrupted(db: Db, company: string, message: number, at: st
     .all(INTERRUPTED, at, company, message, RUNNING) as [number][];
   return rows.map((r) => r[0]);
 }
+
+/** Messages (of one, or all) with action-log rows still "Running", and the process recorded as running them. */
+export function messagesWithRunningRows(db: Db, company: string, message?: number): { message: number; runPid: number | null }[] {
+  const rows = db
+    .prepare(
+      `SELECT DISTINCT l.message, m.run_pid FROM em_log l JOIN em_messages m ON m.company = l.company AND m.message = l.message
+       WHERE l.company = @company AND l.response_type = @running AND (@message IS NULL OR l.message = @message)`,
+    )
+    .raw()
+    .all({ company, running: RUNNING, message: message ?? null }) as [number, number | null][];
+  return rows.map(([m, pid]) => ({ message: m, runPid: pid }));
+}

@@ -94,6 +94,9 @@ describe('kill -9 during em send-report (20 kills at fixed points)', () => {
         // HMRC finishes the request the dead client sent.
         await until('the held POST to finish', () => env.sb.stats().submitsHeld === 0);
         expect(env.sb.stats().returnsFiled).toBe(before.returnsFiled + 1);
+        // Reading the log already shows the dead run as Interrupted (no live process holds the message).
+        const log1 = JSON.parse((await em(['log', String(message), '--json'])).stdout) as { action: string; responseType: string }[];
+        expect(log1.at(-1)).toMatchObject({ action: 'Test submits VAT return', responseType: 'Interrupted' });
 
         // Kill 2: during the resumed run's look-up of the return.
         env.sb.injectFault({ kind: 'delay', method: 'GET', pathPrefix: `/organisations/vat/${VRN}/returns/`, delayMs: HOLD_MS });
