@@ -72,8 +72,9 @@ describe('export-package', () => {
     updateRecordData(source.db, source.company, 'MessageItemType', key, { ...itemType.data, DESCRIPTION: 'VAT & <return>, "quoted"\r\nsecond line' });
     original = recordRows(source);
     expect(original.some((r) => r.data.includes('\\r\\nsecond line'))).toBe(true);
-    // 167: the package holds the checklist's initial statuses of Populate, Preview and Generate (issue 12).
-    expect(original.length).toBe(167);
+    // 183: the package holds the checklist's initial statuses of Populate, Preview and Generate (issue 12),
+    // and the TEST processing's liabilities and payments (2 classes, 2 actions, 8 statuses, 4 links; issue 13).
+    expect(original.length).toBe(183);
   });
   afterAll(() => source.close());
 
