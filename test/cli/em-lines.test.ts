@@ -63,7 +63,7 @@ function csvOf(lines: Line[], from: string): string {
 
 /** The nine boxes the lines must give, on exact decimals: 1, 2, 4 summed; 3 = 1 + 2; 5 = |3 − 4|; 6–9 summed, truncated to pounds. */
 function expectedBoxes(lines: Line[]): Record<string, string> {
-  const sum = (k: number) => lines.reduce((acc, l) => (l[4 + k] ? acc.add(Decimal.parse(l[4 + k])) : acc), Decimal.ZERO);
+  const sum = (k: number) => lines.reduce((acc, l) => (l[4 + k] ? acc.add(Decimal.parse(String(l[4 + k]))) : acc), Decimal.ZERO);
   const [b1, b2, b4, b6, b7, b8, b9] = FIELDS.map((_, k) => sum(k));
   const whole = (d: Decimal) => {
     const p = d.rescale(2).unscaled;
