@@ -83,7 +83,7 @@ describe('export-package', () => {
     const result = await exportSetup(source, out, { format });
     expect(result.file).toBe(out);
     expect(result.entities.map((e) => e.entity)).toEqual(schemasInImportOrder(loadSchemas()).map((s) => s.label));
-    expect(result.entities.reduce((n, e) => n + e.records, 0)).toBe(167);
+    expect(result.entities.reduce((n, e) => n + e.records, 0)).toBe(183);
     expect(result.secretsOmitted).toEqual([
       { entity: 'Web applications', key: 'Dynamics 365 Finance', field: 'CLIENTID' },
       { entity: 'Web applications', key: 'Dynamics 365 Finance', field: 'CLIENTSECRET' },
