@@ -107,7 +107,7 @@ describe('mtdvat ui: Electronic messages', () => {
     const spool = join(t.home, 'tmp');
     expect(existsSync(spool) ? readdirSync(spool) : []).toEqual([]);
     // The real one creates a message.
-    expect((await b.post('/em/new', { _csrf: csrf, processing: TEST })).status).toBe(303);
+    expect((await b.post('/em/new', { _csrf: csrf, processing: TEST, action: 'Create VAT obligation request' })).status).toBe(303);
     expect(count()).toBe(before + 1);
   });
 
