@@ -10,7 +10,6 @@ import { join, resolve } from 'node:path';
 import { startSandbox, type RunningSandbox } from '../../src/emulator/server.js';
 import { DEFAULT_SANDBOX_CLIENT } from '../../src/lib/emulator-defaults.js';
 import { DEFAULT_TEST_USER } from '../../src/emulator/defaults.js';
-import { listRecords, updateRecordData } from '../../src/store/records.js';
 import { APP, BIN, makeHome, runCli, type TestHome } from './setup-web-app.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -33,21 +32,6 @@ export interface EmEmulator {
   close(): Promise<void>;
 }
 
-/** Points the web application and its web services at `url` (D365's "Copy base URL"). */
-export function pointAt(t: TestHome, url: string): void {
-  const ctx = t.open();
-  try {
-    for (const r of listRecords(ctx.db, ctx.company, 'WebApplication')) {
-      if (r.key[0] === APP) updateRecordData(ctx.db, ctx.company, 'WebApplication', r.key, { ...r.data, BASEURL: url });
-    }
-    for (const r of listRecords(ctx.db, ctx.company, 'WebService')) {
-      if (r.data.WEBAPPLICATIONNAME === APP) updateRecordData(ctx.db, ctx.company, 'WebService', r.key, { ...r.data, INTERNETADDRESS: url });
-    }
-  } finally {
-    ctx.close();
-  }
-}
-
 async function authorize(sb: RunningSandbox, t: TestHome): Promise<void> {
   const get = await runCli(t, ['auth', 'get-authorization-code', '--app', APP, '--json', '--no-browser', '--yes']);
   expect(get.code, get.stderr).toBe(0);
@@ -65,11 +49,13 @@ async function authorize(sb: RunningSandbox, t: TestHome): Promise<void> {
 
 export async function startEmEmulator(): Promise<EmEmulator> {
   if (!existsSync(BIN)) throw new Error('build first: npm run build');
-  const sb = await startSandbox({ port: 0, clients: [DEFAULT_SANDBOX_CLIENT], testUsers: [DEFAULT_TEST_USER], rateLimitPerSecond: 10_000 });
+  const sb = await startSandbox({ port: 0, clients: [DEFAULT_SANDBOX_CLIENT], testUsers: [DEFAULT_TEST_USER], rateLimitPerSecond: 10_000, testRoutes: true });
   const t = makeHome();
   const imp = await runCli(t, ['import-package', join(ROOT, 'packages-data', 'mtd-vat-local.zip'), '--json']);
   expect(imp.code, imp.stderr).toBe(0);
-  pointAt(t, sb.url);
+  // Moving the web application to another origin is confirmed with --yes; its web services follow.
+  const moved = await runCli(t, ['web-apps', 'set', APP, '--base-url', sb.url, '--yes']);
+  expect(moved.code, moved.stderr).toBe(0);
   await authorize(sb, t);
   const obl = await runCli(t, ['vat', 'obligations', '--app', APP, '--vrn', VRN, '--status', 'O', '--yes', '--json']);
   expect(obl.code, obl.stderr).toBe(0);
