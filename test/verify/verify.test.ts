@@ -207,6 +207,36 @@ const cases: Case[] = [
     seed: { mutate: (s) => (rec(s, 'MessageProcessingAction', 'ACTION', 'Submit VAT return').ACTIONTYPE = 'WEBService') },
     fails: ['faq.action-types'],
   },
+  {
+    // The package before the security feature: classes of type Message execution level → 404 everywhere.
+    name: 'FAQ 24: store imported from the old package (classes not Web service, populate without an initial status)',
+    seed: {
+      mutate: (s) => {
+        for (const c of s.ExecutableClass) c.ACTIONTYPE = 'ExecutableCode';
+        s.MessageProcessingActionStatus = s.MessageProcessingActionStatus.filter((r) => !(r.ACTION === 'Populate VAT return records' && r.STATUSKIND === 'Initial'));
+      },
+    },
+    fails: ['faq.action-types', 'runnable.package-version', 'runnable.uk-mtd-vat-returns.statuses', 'runnable.uk-mtd-vat-test.statuses'],
+    detail: /imported from an older setup package/,
+  },
+  {
+    name: 'an error status with no way on',
+    seed: { mutate: (s) => (s.MessageProcessingActionStatus = s.MessageProcessingActionStatus.filter((r) => !(r.STATUSKIND === 'Initial' && r.MESSAGESTATUS === 'Error VAT return import response'))) },
+    fails: ['runnable.uk-mtd-vat-returns.way-on', 'runnable.uk-mtd-vat-test.way-on'],
+  },
+  {
+    name: 'submit declaration differs from HMRC\'s',
+    seed: { mutate: (s) => (rec(s, 'MessageProcessingAction', 'ACTION', 'Test submits VAT return').CONFIRMATIONTEXT = 'Click OK to send.') },
+    fails: [],
+    warns: ['runnable.uk-mtd-vat-test.declaration'],
+  },
+  {
+    name: 'no VRN on a processing',
+    seed: { mutate: (s) => (rec(s, 'MessageProcessingAdditionalField', 'PROCESSING', 'UK MTD VAT returns').FIELDVALUE = '') },
+    fails: [],
+    warns: ['faq.uk-mtd-vat-returns.tax-registration-number'],
+    detail: /HMRC actions refuse to run without a VRN/,
+  },
   { name: 'missing executable class', seed: { mutate: (s) => drop(s, 'ExecutableClass', 'EXECUTABLECLASS', 'RequestVATPayments') }, fails: ['action.request-vat-payments.executable-class', 'executable-class.complete', 'reference.messageprocessingaction'] },
   { name: 'FAQ 26: wrong ER configuration', seed: { mutate: (s) => (rec(s, 'WebApplication', 'WEBAPPLICATIONNAME', 'Sandbox HMRC').AUTHORIZATIONFORMATMAPPING = 'Old format') }, fails: [], warns: ['faq.er-configurations'] },
   {
