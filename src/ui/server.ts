@@ -54,14 +54,14 @@ export async function startUi(ctx: Context, options: UiOptions = {}): Promise<Ru
     port: keys.port,
     close() {
       closed ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections?.();
-        });
+        // No new connections; idle keep-alive ones go now.
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections?.();
         // Work already started (a send with retries) finishes, so the message lock is released properly.
         await Promise.allSettled([...pending]);
         for (const fn of closers) await fn();
         server.closeAllConnections?.();
+        await stopped;
       })();
       return closed;
     },

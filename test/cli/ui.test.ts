@@ -8,7 +8,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
-import { BIN, makeHome } from '../helpers/setup-web-app.js';
+import { BIN, makeHome, setupWebApp } from '../helpers/setup-web-app.js';
+import { Browser } from '../ui/client.js';
 import { send } from '../ui/client.js';
 
 function startUiProcess(args: string[], env: NodeJS.ProcessEnv) {
@@ -77,5 +78,27 @@ describe('mtdvat ui (built CLI)', () => {
     expect(err2).toContain('already in use');
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
+  });
+
+  it('stops at once on SIGTERM while an authorization waits for HMRC\'s redirect (the loopback listener closes)', async () => {
+    const t = makeHome();
+    await setupWebApp(t, { baseUrl: 'http://127.0.0.1:9', clientId: 'ui-cli-client', clientSecret: 'ui-cli-secret-0001' });
+    const p = startUiProcess(['--port', '0', '--no-open', '--home', t.home], t.env);
+    const u = new URL(await p.firstLine);
+    const b = new Browser(Number(u.port));
+    await b.signIn(u.href);
+    const csrf = await b.csrf('/web-apps/Sandbox%20HMRC');
+    const a = await b.post('/web-apps/Sandbox%20HMRC/get-authorization-code', { _csrf: csrf, redirect: 'loopback', consent: 'yes' });
+    expect(a.status).toBe(303);
+    expect(a.headers.location).toBe('/web-apps/Sandbox%20HMRC/authorization');
+    const wait = await b.get(a.headers.location as string);
+    const redirectUri = /Waiting for HMRC's redirect to this computer \((http:\/\/127\.0\.0\.1:\d+\/callback)\)/.exec(wait.text)?.[1];
+    expect(redirectUri, /Waiting[^<]*/.exec(wait.text)?.[0]).toBeDefined();
+    const started = Date.now();
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // The listener is gone with the server.
+    await expect(fetch(redirectUri!)).rejects.toThrow();
   });
 });

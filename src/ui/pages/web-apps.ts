@@ -127,16 +127,16 @@ export const webAppsPage: PageModule = {
         const job: AuthJob = { state: 'waiting', authorizationUrl: req.authorizationUrl, redirectUri: listener.redirectUri, expiresAt: req.expiresAt, message: '', listener };
         jobs.set(app.name, job);
         const state = req.state;
-        kit.track(
-          listener
-            .waitForCode(state, CODE_LIFETIME_MS)
-            .then((code) => kit.serial(() => obtainAccessToken(kit.ctx, app.name, code, { state })))
-            .then(
-              (r) => Object.assign(job, { state: 'done', message: expiresIn(r.expiresInMs) }),
-              (e) => Object.assign(job, { state: 'failed', message: e instanceof MtdvatError ? e.message : 'the authorization failed (see the terminal running mtdvat ui)' }),
-            )
-            .finally(() => stopListener(job)),
-        );
+        // The wait itself is not tracked: stopping the server closes the listener and must not wait
+        // up to 10 minutes for a redirect. The token exchange, once a code came, is tracked.
+        void listener
+          .waitForCode(state, CODE_LIFETIME_MS)
+          .then((code) => kit.track(kit.serial(() => obtainAccessToken(kit.ctx, app.name, code, { state }))))
+          .then(
+            (r) => Object.assign(job, { state: 'done', message: expiresIn(r.expiresInMs) }),
+            (e) => Object.assign(job, { state: 'failed', message: e instanceof MtdvatError ? e.message : 'the authorization failed (see the terminal running mtdvat ui)' }),
+          )
+          .finally(() => stopListener(job));
         return `${href(app.name)}/authorization`;
       });
     });
