@@ -78,7 +78,7 @@ export async function vat100Workbook(ret: VatReturn, meta: Vat100Meta) {
   const header: [string, string][] = [
     ['Company', meta.companyName ? `${meta.companyName} (${data.company})` : data.company],
     ['VAT registration number', data.vrn ?? ''],
-    ['Period key', data.periodKey],
+    ...(data.periodKey ? [['Period key', data.periodKey] as [string, string]] : []),
     ['Period', data.periodStart && data.periodEnd ? `${data.periodStart} to ${data.periodEnd}` : ''],
     ['Due', data.due ?? ''],
     ['Status', data.receipt?.formBundleNumber ? `Filed ${data.receipt.processingDate ?? ''}`.trim() : data.finalised ? 'Final' : 'Draft'],

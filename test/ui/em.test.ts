@@ -37,6 +37,8 @@ describe('mtdvat ui: Electronic messages', () => {
       setField(ctx.db, ctx.company, open, 'periodKey', PERIOD_KEY);
       setField(ctx.db, ctx.company, open, 'HMRC status', 'O');
       other = insertMessage(ctx.db, ctx.company, { processing: TEST, description: 'Other', status: 'New VAT return', at });
+      const generated = { periodKey: PERIOD_KEY, vatDueSales: 100, vatDueAcquisitions: 0, totalVatDue: 100, vatReclaimedCurrPeriod: 40, netVatDue: 60, totalValueSalesExVAT: 500, totalValuePurchasesExVAT: 200, totalValueGoodsSuppliedExVAT: 0, totalAcquisitionsExVAT: 0, finalised: true };
+      insertAttachment(ctx.db, ctx.company, { message: open, logId: null, name: 'VAT_return.json', mediaType: 'application/json', content: new TextEncoder().encode(JSON.stringify(generated)), at });
       insertAttachment(ctx.db, ctx.company, { message: open, logId: null, name: 'response.json.txt', mediaType: 'text/html', content: new TextEncoder().encode(`<script>alert(1)</script>${PERIOD_KEY}`), at });
     })();
     ui = await startUi(ctx, { port: 0 });
@@ -111,8 +113,22 @@ describe('mtdvat ui: Electronic messages', () => {
     expect(count()).toBe(before + 1);
   });
 
+  it('the VAT 100 download of a message carries the boxes but not the period key', async () => {
+    const r = await b.get(`/vat/vat100?message=${open}`);
+    expect(r.status).toBe(200);
+    const { default: ExcelJS } = await import('exceljs');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(r.body as unknown as ArrayBuffer);
+    const cells: string[] = [];
+    wb.eachSheet((ws) => ws.eachRow((row) => row.eachCell((cell) => cells.push(String(cell.value)))));
+    expect(cells.join('|')).toContain('VAT return (VAT 100)');
+    expect(cells).toContain('60');
+    expect(cells.join('|')).not.toContain(PERIOD_KEY);
+    expect(cells).not.toContain('Period key');
+  });
+
   it('serves attachments only as downloads, of their own message', async () => {
-    const id = (ctx.db.prepare('SELECT id FROM em_attachments WHERE message = ?').get(open) as { id: number }).id;
+    const id = (ctx.db.prepare("SELECT id FROM em_attachments WHERE message = ? AND name = 'response.json.txt'").get(open) as { id: number }).id;
     const a = await b.get(`/em/messages/${open}/attachments/${id}`);
     expect(a.status).toBe(200);
     expect(a.headers['content-type']).toBe('application/octet-stream');

@@ -116,7 +116,9 @@ export const vatPage: PageModule = {
         if (!file) throw new MtdvatError(`message ${id} has no VAT_return.json: run Generate report first`);
         const ret = buildReturn(parseJsonExact(new TextDecoder().decode(attachmentContent(kit.ctx.db, kit.ctx.company, file.id))) as Record<string, unknown>);
         const fields = getFields(kit.ctx.db, kit.ctx.company, id);
-        const { workbook } = await vat100Workbook(ret, {
+        // A page for people: like the Preview VAT return workbook, it carries no period key (HMRC requires
+        // that software never shows it to the user).
+        const { workbook } = await vat100Workbook({ ...ret, periodKey: '' }, {
           company: kit.ctx.company,
           vrn: fields[VRN_FIELD] || undefined,
           periodStart: row.fromDate ?? undefined,
