@@ -24,20 +24,43 @@ import {
 /** Scopes this emulator knows; anything else is `invalid_scope`. */
 export const KNOWN_SCOPES = new Set(['read:vat', 'write:vat', 'hello']);
 
-const LOOPBACK_REDIRECT = /^http:\/\/(127\.0\.0\.1|localhost)(:\d{1,5})?(\/[^#\s]*)?(\?[^#\s]*)?$/;
+/** Loopback hosts a native app may listen on (RFC 8252 §7.3); `localhost` as HMRC accepts it. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-/** Redirect URI check: default set (oob + any loopback port) or the client's registered list (prefix match, `*` wildcard). */
+function parseUri(uri: string): URL | undefined {
+  try {
+    return new URL(uri);
+  } catch {
+    return undefined;
+  }
+}
+
+/** An http URL on a loopback host without user information or fragment. */
+function loopbackUrl(uri: string): URL | undefined {
+  const u = parseUri(uri);
+  if (!u || u.protocol !== 'http:' || !LOOPBACK_HOSTS.has(u.hostname) || u.username || u.password || uri.includes('#') || uri.includes('@')) return undefined;
+  return u;
+}
+
+/**
+ * Redirect URI check. Without a registered list: the out-of-band URNs or any loopback URL. With one:
+ * a registered loopback URI matches on scheme, host, path and query exactly, on any port (RFC 8252
+ * §7.3: the port is chosen at run time); any other registered URI must match exactly, character for
+ * character (no prefixes, no wildcards: `http://127.0.0.1:1@evil.example/cb` is not a loopback URI).
+ * User information and fragments are never accepted.
+ */
 export function redirectAllowed(client: SandboxClient, uri: string): boolean {
-  if (uri.includes('#')) return false; // fragments are never valid (HMRC's redirect URI rules)
-  if (!client.redirectUris) return OOB_REDIRECT_URIS.includes(uri) || LOOPBACK_REDIRECT.test(uri);
+  if (uri.includes('#')) return false; // fragments are never valid (HMRC §2.1)
+  if (OOB_REDIRECT_URIS.includes(uri)) return !client.redirectUris || client.redirectUris.includes(uri);
+  const asked = loopbackUrl(uri);
+  if (!client.redirectUris) return !!asked;
   return client.redirectUris.some((reg) => {
-    if (reg.includes('*')) {
-      const re = new RegExp(`^${reg.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^#\\s]*')}$`);
-      return re.test(uri);
+    const registered = loopbackUrl(reg);
+    if (registered && asked) {
+      return registered.hostname === asked.hostname && registered.pathname === asked.pathname && registered.search === asked.search;
     }
-    if (uri === reg) return true;
-    // HMRC accepts a registered prefix (https://www.example.com covers /auth-redirect).
-    return uri.startsWith(reg) && /^[/?]/.test(uri.slice(reg.length)) && !OOB_REDIRECT_URIS.includes(reg);
+    const u = parseUri(uri);
+    return uri === reg && !!u && !u.username && !u.password;
   });
 }
 

@@ -22,7 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULT_TEST_USER } from './defaults.js';
 import { DEFAULT_SANDBOX_CLIENT } from '../lib/emulator-defaults.js';
 import { analyseFraudHeaders } from './fraud-validator.js';
-import { type Ctx, sendEmpty, sendJson } from './http.js';
+import { type Ctx, header, sendEmpty, sendJson } from './http.js';
 import {
   handleAuthorize,
   handleGrantDecision,
@@ -337,8 +337,25 @@ function handleControl(ctx: Ctx, api: RunningSandbox): void {
   notFoundRoute(ctx);
 }
 
+/**
+ * The emulator answers only requests addressed to itself: a Host header naming another host is a DNS
+ * rebinding attempt, and an Origin of another site is a cross-site request from a web page (which must
+ * not drive the sign-in or the control routes). Browsers send no Origin on a plain navigation; the
+ * emulator's own forms send its origin.
+ */
+function foreignRequest(ctx: Ctx, port: number): string | undefined {
+  const own = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  const host = (header(ctx, 'host') ?? '').toLowerCase();
+  if (!own.has(host)) return `Host ${JSON.stringify(host)} is not this emulator`;
+  const origin = header(ctx, 'origin');
+  if (origin !== undefined && !own.has(origin.toLowerCase().replace(/^http:\/\//, '')) ) return `Origin ${JSON.stringify(origin)} is not this emulator`;
+  return undefined;
+}
+
 async function dispatch(ctx: Ctx, api: RunningSandbox, testRoutes: boolean): Promise<void> {
   const state = ctx.state;
+  const foreign = foreignRequest(ctx, api.port);
+  if (foreign) return sendJson(ctx, 403, { code: 'FORBIDDEN', message: `${foreign}: request refused` });
   if (ctx.path.startsWith('/__control/') || ctx.path.startsWith('/__test/')) {
     if (!testRoutes) return notFoundRoute(ctx);
     if (ctx.path.startsWith('/__control/')) return handleControl(ctx, api);

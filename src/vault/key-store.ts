@@ -97,12 +97,29 @@ export function keyFromEnv(sodium: Sodium, env: NodeJS.ProcessEnv): Uint8Array |
   return key;
 }
 
+/**
+ * MTDVAT_MASTER_KEY belongs to another store: the values here were encrypted with a different key.
+ * Refused before anything is written, or new secrets would be encrypted under the wrong key next to
+ * the old ones (a store nobody can fully open again).
+ */
+function refuseForeignKey(db: Db, keyId: string): void {
+  const inUse = keyIdsInUse(db);
+  const expected = inUse.length ? inUse : [getMeta(db, META_KEY_ID)].filter((v): v is string => !!v);
+  if (expected.length && !expected.includes(keyId)) {
+    throw new VaultError(
+      `MTDVAT_MASTER_KEY is key ${keyId}, but this store's secrets and tokens were encrypted with key ${expected.join(', ')}; nothing was read or written. Set MTDVAT_MASTER_KEY to the key this store was made with (\`mtdvat keys status\` with the right key shows its id)`,
+    );
+  }
+}
+
 export async function loadKey(options: KeyOptions): Promise<LoadedKey> {
   const sodium = await getSodium();
   const env = options.env ?? process.env;
   const fromEnv = keyFromEnv(sodium, env);
   if (fromEnv) {
-    return { key: fromEnv, keyId: keyIdOf(sodium, fromEnv), source: 'env', location: 'MTDVAT_MASTER_KEY' };
+    const keyId = keyIdOf(sodium, fromEnv);
+    if (options.db) refuseForeignKey(options.db, keyId);
+    return { key: fromEnv, keyId, source: 'env', location: 'MTDVAT_MASTER_KEY' };
   }
   if (options.db) recoverPendingKey(options.db, options.keyFile);
   if (!existsSync(options.keyFile)) {

@@ -73,19 +73,48 @@ describe('loopback redirect', () => {
     expect(r.stdout + r.stderr).not.toContain(code);
   });
 
-  it('rejects a callback whose state does not match', async () => {
+  it('a stray callback with a wrong state gets 400 and the listener keeps waiting for the real one', async () => {
     const { url, done } = startLoopbackCli(t);
     const authorizationUrl = await url;
-    const location = new URL(await journey(authorizationUrl, 'grant'));
-    location.searchParams.set('state', 'forged-state');
+    const real = await journey(authorizationUrl, 'grant');
+    const forged = new URL(real);
+    forged.searchParams.set('state', 'forged-state');
+    forged.searchParams.set('code', 'forged-code-0000');
+    const stray = await fetch(forged);
+    expect(stray.status).toBe(400);
+    expect(await stray.text()).toContain('mtdvat keeps waiting');
+    const missing = new URL(real);
+    missing.searchParams.delete('state');
+    expect((await fetch(missing)).status).toBe(400);
+    expect((await fetch(real)).status).toBe(200);
+    const r = await done;
+    expect(r.code, r.stderr).toBe(0);
+    const st = await runCli(t, ['auth', 'status', '--json']);
+    expect(JSON.parse(st.stdout)[0]).toMatchObject({ state: 'valid' });
+  });
+
+  it('an http://[::1]:port/… redirect URL is listened on ::1', async () => {
+    const home = makeHome();
+    await setupWebApp(home, { baseUrl: sb.url, ...DEFAULT_SANDBOX_CLIENT, redirectUrl: 'http://[::1]/callback' });
+    let resolveUrl!: (u: string) => void;
+    const url = new Promise<string>((r) => (resolveUrl = r));
+    let buffer = '';
+    const done = runCli(home, ['auth', 'get-authorization-code', '--app', APP, '--no-browser', '--yes', '--json'], {
+      onStderr: (chunk) => {
+        buffer += chunk;
+        const m = /^(http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+)$/m.exec(buffer);
+        if (m) resolveUrl(m[1]);
+      },
+    });
+    void done.then((r) => resolveUrl(`(exited ${r.code}: ${r.stderr})`));
+    const authorizationUrl = await url;
+    const redirectUri = new URL(authorizationUrl).searchParams.get('redirect_uri')!;
+    expect(redirectUri).toMatch(/^http:\/\/\[::1\]:\d+\/callback$/);
+    const location = await journey(authorizationUrl, 'grant');
+    expect(location.startsWith(redirectUri + '?')).toBe(true);
     expect((await fetch(location)).status).toBe(200);
     const r = await done;
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('wrong or missing state');
-    const st = await runCli(t, ['auth', 'status', '--json']);
-    expect(st.code, st.stderr).toBe(0);
-    const status = JSON.parse(st.stdout) as { accessTokenExpiresAt: string | null }[];
-    expect(status[0].accessTokenExpiresAt).toBeNull();
+    expect(r.code, r.stderr).toBe(0);
   });
 
   it('access_denied → a clear message', async () => {
