@@ -171,10 +171,8 @@ describe('rotate', () => {
     await expectAllReadable(ctx);
     ctx.close();
     ctx = open(envKey);
-    const vault = await ctx.vault();
-    expect(() => readSecret(ctx.db, vault, 'DAT', 'WebApplication', ['Sandbox HMRC'], 'CLIENTSECRET')).toThrow(
-      /WebApplication \["Sandbox HMRC"\] field CLIENTSECRET .*encrypted with key/,
-    );
+    // The old key is another store's key now: refused before anything is read or written, naming both ids.
+    await expect(ctx.vault()).rejects.toThrow(/MTDVAT_MASTER_KEY is key [0-9a-f]{16}, but this store's secrets and tokens were encrypted with key [0-9a-f]{16}/);
   });
 });
 
@@ -230,11 +228,9 @@ describe('failures are clear VaultErrors naming the record', () => {
     const sodium = await getSodium();
     ctx.close();
     ctx = open({ MTDVAT_MASTER_KEY: sodium.to_base64(sodium.crypto_aead_xchacha20poly1305_ietf_keygen(), sodium.base64_variants.ORIGINAL) });
-    const vault = await ctx.vault();
-    expect(() => readSecret(ctx.db, vault, 'DAT', 'WebApplication', ['Sandbox HMRC'], 'CLIENTID')).toThrow(VaultError);
-    expect(() => readSecret(ctx.db, vault, 'DAT', 'WebApplication', ['Sandbox HMRC'], 'CLIENTID')).toThrow(
-      /cannot decrypt WebApplication \["Sandbox HMRC"\] field CLIENTID \(company DAT\)/,
-    );
+    // Refused when the vault opens, before any value is read or written (not at the first decrypt).
+    await expect(ctx.vault()).rejects.toBeInstanceOf(VaultError);
+    await expect(ctx.vault()).rejects.toThrow(/MTDVAT_MASTER_KEY is key [0-9a-f]{16}, but this store's secrets and tokens were encrypted with key [0-9a-f]{16}; nothing was read or written/);
   });
 
   it('missing key file: no silent new key while values exist', async () => {
