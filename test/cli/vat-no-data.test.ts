@@ -48,6 +48,7 @@ beforeAll(async () => {
     clients: [DEFAULT_SANDBOX_CLIENT],
     testUsers: [DEFAULT_TEST_USER],
     rateLimitPerSecond: 10_000,
+    testRoutes: true,
     payments: [{ vrn: VRN, amount: 100.25, received: PAID_ON }],
   });
   t = makeHome();
