@@ -1,5 +1,5 @@
 /** The held --json document (see printJson); kept apart from output.ts's tables and colours. */
-import { jsonSafe } from '../lib/terminal-text.js';
+import { escapeControlsKeepLines, jsonSafe } from '../lib/terminal-text.js';
 
 /**
  * Under `--json` stdout holds exactly one JSON document on every path. So a command's document is
@@ -35,6 +35,6 @@ export const STDERR_PREFIX = 'mtdvat:';
 
 /** A warning on stderr: `mtdvat: warning: …`. */
 export function warn(line: string): void {
-  process.stderr.write(`${STDERR_PREFIX} warning: ${line}\n`);
+  process.stderr.write(`${STDERR_PREFIX} warning: ${escapeControlsKeepLines(line)}\n`);
 }
 

@@ -5,7 +5,7 @@
 import { shellQuote } from '../lib/shell-quote.js';
 import type { Context } from '../context.js';
 import { AuthError, NotFoundError, ValidationError } from '../errors.js';
-import { getRecord, listRecords, type StoredRecord } from '../store/records.js';
+import { companiesWithSetup, getRecord, listRecords, type StoredRecord } from '../store/records.js';
 import { readSecret } from '../vault/secrets.js';
 import { secretOrigins } from '../store/secrets.js';
 import { isPlaceholder } from '../lib/placeholders.js';
@@ -114,10 +114,11 @@ export function findWebAppRecord(ctx: Context, name: string): StoredRecord {
   const matches = all.filter((r) => (r.key[0] ?? '').toLowerCase() === name.toLowerCase());
   if (matches.length === 1) return matches[0];
   const known = all.map((r) => `"${r.key[0]}"`).join(', ');
+  const others = companiesWithSetup(ctx.db).filter((c) => c !== ctx.company);
   throw new NotFoundError(
     known
       ? `no web application "${name}" in company ${ctx.company}; known: ${known}`
-      : `no web application "${name}" in company ${ctx.company}: none are imported yet (run \`mtdvat import-package\`)`,
+      : `no web application "${name}" in company ${ctx.company}: none are imported yet (run \`mtdvat import-package\`)${others.length ? `; companies with a setup: ${others.join(', ')} (choose one with --company)` : ''}`,
   );
 }
 

@@ -28,6 +28,11 @@ export function countRawRecords(db: Db, company: string): { entity: string; n: n
     .all(company) as { entity: string; n: number }[];
 }
 
+/** The companies that have a setup (any imported record), sorted. */
+export function companiesWithSetup(db: Db): string[] {
+  return (db.prepare('SELECT DISTINCT company FROM records ORDER BY company').all() as { company: string }[]).map((r) => r.company);
+}
+
 export function listRecords(db: Db, company: string, entity: string): StoredRecord[] {
   const rows = db
     .prepare('SELECT natural_key, data FROM records WHERE company = ? AND entity = ? ORDER BY natural_key')

@@ -66,9 +66,10 @@ describe('vat results with no data, derived liabilities, dates after today', () 
     const r = await runCli(t, ['auth', 'obtain-access-token', '--app', APP, '--code', code, '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toContain('mutually exclusive');
-    const doc = JSON.parse(r.stdout) as { app: string; expiresAt: string };
+    const doc = JSON.parse(r.stdout) as { app: string; expiresAt: string; accessTokenExpiresAt: string };
     expect(doc.app).toBe(APP);
     expect(doc.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    expect(doc.accessTokenExpiresAt).toBe(doc.expiresAt); // the canonical name (auth status) beside the old one
     // Both ways at once is still refused.
     const both = await runCli(t, ['auth', 'obtain-access-token', '--app', APP, '--code', 'x', '--code-stdin', '--json'], { stdin: 'y\n' });
     expect(both.code).toBe(2);

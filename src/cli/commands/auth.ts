@@ -94,7 +94,8 @@ const getAuthorizationCode: CommandModule<GlobalArgs, GetCodeArgs> = {
               info(`Waiting for HMRC's redirect to ${redirectUri} (up to 10 minutes)…`);
               return;
             }
-            if (argv.json) return printJson({ authorizationUrl: req.authorizationUrl, state: req.state, expiresAt: req.expiresAt });
+            // pendingCodeExpiresAt: the canonical name (auth status); expiresAt stays for scripts that use it.
+            if (argv.json) return printJson({ authorizationUrl: req.authorizationUrl, state: req.state, expiresAt: req.expiresAt, pendingCodeExpiresAt: req.expiresAt });
             print('Open this URL in a browser, sign in to HMRC and select "Grant authority":');
             print(req.authorizationUrl);
             print('');
@@ -114,6 +115,7 @@ const getAuthorizationCode: CommandModule<GlobalArgs, GetCodeArgs> = {
           authorizationUrl: req.authorizationUrl,
           state: req.state,
           expiresAt: req.expiresAt,
+          pendingCodeExpiresAt: req.expiresAt,
           app: result.app,
           accessTokenExpiresAt: result.expiresAt,
           scope: result.scope,
@@ -139,7 +141,7 @@ const obtainAccessTokenCmd: CommandModule<GlobalArgs, ObtainArgs> = {
     await withContext(argv, async (ctx) => {
       const { obtainAccessToken } = await import('../../auth/obtain-access-token.js');
       const result = await obtainAccessToken(ctx, argv.app, code, { force: argv.force });
-      if (argv.json) printJson({ app: result.app, expiresAt: result.expiresAt, scope: result.scope });
+      if (argv.json) printJson({ app: result.app, expiresAt: result.expiresAt, accessTokenExpiresAt: result.expiresAt, scope: result.scope });
       else print(`Access token will expire in ${await expiresInText(result.expiresInMs)}`);
     });
   },
@@ -153,7 +155,7 @@ const refreshAccessTokenCmd: CommandModule<GlobalArgs, AppArgs> = {
     await withContext(argv, async (ctx) => {
       const { refreshAccessToken } = await import('../../auth/refresh.js');
       const result = await refreshAccessToken(ctx, argv.app);
-      if (argv.json) printJson({ app: result.app, expiresAt: result.expiresAt, scope: result.scope });
+      if (argv.json) printJson({ app: result.app, expiresAt: result.expiresAt, accessTokenExpiresAt: result.expiresAt, scope: result.scope });
       else print(`Access token will expire in ${await expiresInText(result.expiresInMs)}`);
     });
   },

@@ -15,7 +15,8 @@ export const importJobsCommand: CommandModule<GlobalArgs, Args> = {
     const { listImportJobs } = await import('../../importer/import-package.js');
     const jobs = await withContext(argv, (ctx) => listImportJobs(ctx, argv.limit));
     if (argv.json) {
-      printJson(jobs);
+      // jobId: the name import-package --json uses for the same number, beside `id`.
+      printJson(jobs.map((j) => ({ ...j, jobId: j.id })));
       return;
     }
     if (!jobs.length) {

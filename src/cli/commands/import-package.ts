@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { MtdvatError, failedWithResult } from '../../errors.js';
 import { withContext, type GlobalArgs } from '../global.js';
-import { colors, print, printJson, table, infoFitted } from '../output.js';
+import { colors, info, print, printJson, table, infoFitted } from '../output.js';
 import { escapeControls } from '../../lib/terminal-text.js';
 import type { ImportResult } from '../../importer/import-package.js';
 
@@ -30,15 +30,18 @@ export const importPackageCommand: CommandModule<GlobalArgs, Args> = {
       .example('$0 import-package packages-data/mtd-vat.zip', 'Import the predefined UK MTD VAT setup') as never,
   handler: async (argv) => {
     const { importPackage } = await import('../../importer/import-package.js');
-    const result = await withContext(argv, (ctx) =>
-      importPackage(ctx, argv.file, {
+    const { companiesWithSetup } = await import('../../store/records.js');
+    const result = await withContext(argv, (ctx) => {
+      // Say so when the records go to a company that has none yet: a typo in --company shows here.
+      if (!companiesWithSetup(ctx.db).includes(ctx.company)) info(`mtdvat: new company ${ctx.company} (no setup yet)`);
+      return importPackage(ctx, argv.file, {
         dryRun: argv['dry-run'],
         truncate: argv.truncate,
         truncateAll: argv['truncate-all'],
         replaceCredentials: argv['replace-credentials'],
         onProgress: progressPrinter(),
-      }),
-    );
+      });
+    });
     const { status, company, entities, errors, warnings, jobId, dryRun, changes, changesOmitted, credentials } = result;
     // changeCount and keptSecrets stay internal (the ui's); --json has the issue's changes/changesOmitted/credentials.
     const document = {

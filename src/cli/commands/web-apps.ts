@@ -16,6 +16,14 @@ interface CredentialArgs extends NameArgs {
 }
 
 
+/**
+ * The names other commands use for the same things (auth status, vat, auth log: `app`,
+ * `accessTokenExpiresAt`), beside the ones web-apps has always printed (`name`, `tokenExpiresAt`).
+ */
+function withCanonicalNames<T extends { name: string; tokenExpiresAt: string | null }>(a: T): T & { app: string; accessTokenExpiresAt: string | null } {
+  return { ...a, app: a.name, accessTokenExpiresAt: a.tokenExpiresAt };
+}
+
 const setOrNot = (b: boolean) => (b ? 'set (encrypted)' : 'not set');
 
 const list: CommandModule<GlobalArgs, GlobalArgs> = {
@@ -25,7 +33,7 @@ const list: CommandModule<GlobalArgs, GlobalArgs> = {
     const { listWebApps } = await import('../../auth/web-app-views.js');
     const apps = await withContext(argv, (ctx) => listWebApps(ctx));
     if (argv.json) {
-      printJson(apps.map(({ fields: _f, ...a }) => a));
+      printJson(apps.map(({ fields: _f, ...a }) => withCanonicalNames(a)));
       return;
     }
     if (!apps.length) {
@@ -45,7 +53,7 @@ const show: CommandModule<GlobalArgs, NameArgs> = {
     const { loadSchemas } = await import('../../schema/registry.js');
     const app = await withContext(argv, (ctx) => showWebApp(ctx, argv.name));
     if (argv.json) {
-      printJson(app);
+      printJson(withCanonicalNames(app));
       return;
     }
     const schema = loadSchemas().byId('WebApplication');
