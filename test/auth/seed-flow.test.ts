@@ -38,7 +38,7 @@ describe.skipIf(!hasChromium)('seed authorization flow in headless Chromium', ()
     outputs.push(get);
     expect(get.code, get.stderr).toBe(0);
     const req = JSON.parse(get.stdout) as { authorizationUrl: string; state: string; expiresAt: string };
-    expect(Object.keys(req).sort()).toEqual(['authorizationUrl', 'expiresAt', 'state']);
+    expect(Object.keys(req).sort()).toEqual(['authorizationUrl', 'expiresAt', 'pendingCodeExpiresAt', 'state']);
     const url = new URL(req.authorizationUrl);
     expect(url.origin + url.pathname).toBe(`${sb.url}/oauth/authorize`);
     expect(url.searchParams.get('client_id')).toBe(DEFAULT_SANDBOX_CLIENT.clientId);

@@ -58,7 +58,7 @@ async function authorized(t: TestHome): Promise<void> {
   const obtain = await cli(t, ['auth', 'obtain-access-token', '--app', APP, '--code-stdin', '--json'], { stdin: code });
   expect(obtain.code, obtain.stderr).toBe(0);
   const j = JSON.parse(obtain.stdout) as Record<string, string>;
-  expect(Object.keys(j).sort()).toEqual(['app', 'expiresAt', 'scope']);
+  expect(Object.keys(j).sort()).toEqual(['accessTokenExpiresAt', 'app', 'expiresAt', 'scope']);
   expect(j.scope).toBe('read:vat write:vat');
   await rememberTokens(t);
 }
