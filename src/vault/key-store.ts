@@ -1,5 +1,6 @@
 import { fsyncDirOf, writeFileAtomicSync } from '../lib/atomic-file.js';
-import { closeSync, existsSync, openSync, readFileSync, statSync, writeSync, renameSync, fsyncSync, unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, linkSync, openSync, readFileSync, statSync, writeSync, renameSync, fsyncSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { VaultError } from '../errors.js';
 import type { Db } from '../store/db.js';
@@ -137,9 +138,11 @@ export async function loadKey(options: KeyOptions): Promise<LoadedKey> {
     }
     const key = sodium.crypto_aead_xchacha20poly1305_ietf_keygen();
     const file = plainKeyFile(sodium, key);
-    writeKeyFile(options.keyFile, file, true);
-    options.onKeyCreated?.(options.keyFile);
-    return { key, keyId: file.keyId, source: 'file', location: options.keyFile, file };
+    if (publishKeyFile(options.keyFile, file)) {
+      options.onKeyCreated?.(options.keyFile);
+      return { key, keyId: file.keyId, source: 'file', location: options.keyFile, file };
+    }
+    // Another first run published its key a moment ago: use that one, so the store gets one key.
   }
   const file = readKeyFile(options.keyFile);
   if (file.protection === 'none') {
@@ -341,6 +344,26 @@ export function writeKeyFile(path: string, file: KeyFile, exclusive = false): vo
     return;
   }
   writeFileAtomicSync(path, body, 0o600);
+}
+
+/**
+ * Publishes a new key file only if none exists: written whole to a random temp file, then hard-linked
+ * into place (link fails when the name exists), so concurrent first runs agree on one key and no
+ * reader ever sees half a file. False when another process won.
+ */
+function publishKeyFile(path: string, file: KeyFile): boolean {
+  const temp = `${path}.${randomBytes(8).toString('hex')}.new`;
+  writePrivateFile(temp, JSON.stringify(file, null, 2) + '\n', true);
+  try {
+    linkSync(temp, path);
+    fsyncDir(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    unlinkSync(temp);
+  }
 }
 
 /** Creates (or truncates) a 0600 file and flushes it to disk. */
