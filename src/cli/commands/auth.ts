@@ -5,7 +5,7 @@ import { auditLogCommand } from '../audit-log-command.js';
 import { print, printFitted, printJson, info, infoFitted, colors } from '../output.js';
 import { askHidden, confirm, readStdin } from '../prompt.js';
 import { NotFoundError } from '../../errors.js';
-import { childEnv } from '../../lib/child-env.js';
+import { openBrowser } from '../browser.js';
 
 /**
  * `mtdvat auth …`: HMRC authorization for an imported web application (the D365 seed flow).
@@ -40,29 +40,6 @@ const appOption = { type: 'string', demandOption: true, describe: 'Web applicati
 async function expiresInText(ms: number): Promise<string> {
   const { formatDuration } = await import('../../lib/duration.js');
   return formatDuration(Math.round(ms / 60_000) * 60_000);
-}
-
-/** Opens the URL in the desktop browser when there is one; never fails the command. */
-function openBrowser(url: string): Promise<boolean> {
-  const hasDisplay = process.platform === 'darwin' || process.platform === 'win32' || !!process.env.DISPLAY || !!process.env.WAYLAND_DISPLAY;
-  if (!hasDisplay) return Promise.resolve(false);
-  return import('node:child_process').then(
-    ({ spawn }) =>
-      new Promise<boolean>((resolve) => {
-        try {
-          const [cmd, args] =
-            process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['rundll32', ['url.dll,FileProtocolHandler', url]] : ['xdg-open', [url]];
-          const child = spawn(cmd as string, args as string[], { stdio: 'ignore', detached: true, env: childEnv() });
-          child.once('error', () => resolve(false));
-          child.once('spawn', () => {
-            child.unref();
-            resolve(true);
-          });
-        } catch {
-          resolve(false);
-        }
-      }),
-  );
 }
 
 const getAuthorizationCode: CommandModule<GlobalArgs, GetCodeArgs> = {
